@@ -1,0 +1,438 @@
+"""The exception hierarchy of softr_orm.
+
+Three families, so callers can decide what to do without parsing messages:
+
+* :class:`APIError` and its subclasses: Softr answered with an error. One subclass per
+  documented ``errorCode`` (falling back on the HTTP status when the body has none).
+* :class:`TransportError`: Softr was never reached (DNS, refused connection, TLS, timeouts
+  of reads). :class:`AmbiguousWriteError` is apart from both: a write may or may not have been
+  applied, and the library will not guess.
+* Local errors raised before any request: :class:`InvalidValue`, :class:`ReadOnlyField`,
+  :class:`UnsupportedLookup`, :class:`FieldError`, :class:`ConfigurationError`.
+
+No exception ever carries the API key: messages and attributes are built from the method,
+the path, the status and Softr's error body only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AmbiguousWriteError",
+    "BadRequest",
+    "ConfigurationError",
+    "ConstraintViolation",
+    "FieldError",
+    "FieldValidationError",
+    "Forbidden",
+    "InvalidValue",
+    "MultipleObjectsReturned",
+    "NotFound",
+    "ObjectDoesNotExist",
+    "PayloadTooLarge",
+    "QueryError",
+    "QuotaExceeded",
+    "RateLimited",
+    "ReadOnlyField",
+    "RedirectRefused",
+    "SchemaError",
+    "ServerError",
+    "ServiceUnavailable",
+    "SoftrError",
+    "TransportError",
+    "Unauthorized",
+    "UnknownField",
+    "UnknownFieldName",
+    "UnsupportedLookup",
+    "error_for_response",
+]
+
+
+class SoftrError(Exception):
+    """Base class of every error raised by softr_orm."""
+
+
+class ConfigurationError(SoftrError, ValueError):
+    """The library was set up wrongly: a missing key, an ``http://`` URL to a remote host."""
+
+
+# --- Softr answered with an error -------------------------------------------------------
+
+
+class APIError(SoftrError):
+    """Softr answered with an error status.
+
+    Attributes:
+        status: the HTTP status code.
+        error_code: Softr's ``errorCode`` (e.g. ``"VALIDATION_ERROR"``), or ``None``.
+        message: Softr's ``message``, or the start of the raw body when it was not JSON.
+        details: Softr's ``details`` object (free-form), ``{}`` when absent.
+        trace_id: ``details.traceId`` when Softr sent one; quote it to Softr support.
+        method, path: the request that failed (never the query string's secrets: there are none,
+            and never headers).
+    """
+
+    default_code: str | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        error_code: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        body: str | None = None,
+    ) -> None:
+        self.status = status
+        self.error_code = error_code or self.default_code
+        self.message = message
+        self.details: dict[str, Any] = dict(details or {})
+        trace = self.details.get("traceId")
+        self.trace_id: str | None = str(trace) if trace is not None else None
+        self.method = method
+        self.path = path
+        self.body = body
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        where = f"{self.method} {self.path}: " if self.method and self.path else ""
+        code = f" {self.error_code}" if self.error_code else ""
+        trace = f" (trace {self.trace_id})" if self.trace_id else ""
+        return f"{where}{self.status}{code}: {self.message}{trace}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_api_error,
+            (
+                type(self),
+                self.message,
+                self.status,
+                self.error_code,
+                self.details,
+                self.method,
+                self.path,
+                self.body,
+            ),
+        )
+
+
+def _rebuild_api_error(
+    cls: type[APIError],
+    message: str,
+    status: int,
+    error_code: str | None,
+    details: dict[str, Any],
+    method: str | None,
+    path: str | None,
+    body: str | None,
+) -> APIError:
+    return cls(
+        message,
+        status=status,
+        error_code=error_code,
+        details=details,
+        method=method,
+        path=path,
+        body=body,
+    )
+
+
+class BadRequest(APIError):
+    """400 ``BAD_REQUEST``: malformed request, or deleting a non-empty database/table."""
+
+    default_code = "BAD_REQUEST"
+
+
+class FieldValidationError(BadRequest):
+    """400 ``VALIDATION_ERROR``: Softr refused a field value. ``details`` may name the field."""
+
+    default_code = "VALIDATION_ERROR"
+
+    @property
+    def field_id(self) -> str | None:
+        value = self.details.get("fieldId")
+        return str(value) if value is not None else None
+
+
+class UnknownField(BadRequest):
+    """400 ``UNKNOWN_FIELD``: the request named a field the table does not have."""
+
+    default_code = "UNKNOWN_FIELD"
+
+
+class Unauthorized(APIError):
+    """401 ``UNAUTHORIZED``: the API key is missing, wrong or expired."""
+
+    default_code = "UNAUTHORIZED"
+
+
+class QuotaExceeded(APIError):
+    """402 ``QUOTA_EXCEEDED``: a plan limit was reached (e.g. the record quota)."""
+
+    default_code = "QUOTA_EXCEEDED"
+
+
+class Forbidden(APIError):
+    """403 ``FORBIDDEN``: the token may not touch this workspace or resource."""
+
+    default_code = "FORBIDDEN"
+
+
+class NotFound(APIError):
+    """404 ``RESOURCE_NOT_FOUND``: no such database, table, field, record or view."""
+
+    default_code = "RESOURCE_NOT_FOUND"
+
+
+class ConstraintViolation(APIError):
+    """409 ``CONSTRAINT_VIOLATION``: e.g. a duplicate of a unique value."""
+
+    default_code = "CONSTRAINT_VIOLATION"
+
+
+class PayloadTooLarge(APIError):
+    """413 ``PAYLOAD_TOO_LARGE``: the request body was over 64 MB."""
+
+    default_code = "PAYLOAD_TOO_LARGE"
+
+
+class RateLimited(APIError):
+    """429 ``TOO_MANY_REQUESTS``, raised once the retries are spent.
+
+    ``retry_after`` holds the server's ``Retry-After`` in seconds when it sent one.
+    """
+
+    default_code = "TOO_MANY_REQUESTS"
+    retry_after: float | None = None
+
+
+class ServiceUnavailable(APIError):
+    """503 ``SERVICE_UNAVAILABLE``, raised once the retries are spent."""
+
+    default_code = "SERVICE_UNAVAILABLE"
+    retry_after: float | None = None
+
+
+class ServerError(APIError):
+    """Any other 5xx: a fault on Softr's side that is not a documented outage."""
+
+
+class RedirectRefused(APIError):
+    """A 3xx answer. Redirects are never followed, so the API key never reaches another host."""
+
+
+_BY_CODE: dict[str, type[APIError]] = {
+    "BAD_REQUEST": BadRequest,
+    "VALIDATION_ERROR": FieldValidationError,
+    "UNKNOWN_FIELD": UnknownField,
+    "UNAUTHORIZED": Unauthorized,
+    "QUOTA_EXCEEDED": QuotaExceeded,
+    "FORBIDDEN": Forbidden,
+    "RESOURCE_NOT_FOUND": NotFound,
+    "CONSTRAINT_VIOLATION": ConstraintViolation,
+    "PAYLOAD_TOO_LARGE": PayloadTooLarge,
+    "TOO_MANY_REQUESTS": RateLimited,
+    "SERVICE_UNAVAILABLE": ServiceUnavailable,
+}
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    402: QuotaExceeded,
+    403: Forbidden,
+    404: NotFound,
+    409: ConstraintViolation,
+    413: PayloadTooLarge,
+    429: RateLimited,
+    503: ServiceUnavailable,
+}
+
+
+def error_class(status: int, error_code: str | None) -> type[APIError]:
+    """The exception class for a status and ``errorCode``: the code wins, then the status."""
+    if error_code and error_code in _BY_CODE:
+        return _BY_CODE[error_code]
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if 300 <= status < 400:
+        return RedirectRefused
+    if status >= 500:
+        return ServerError
+    return APIError
+
+
+def error_for_response(
+    status: int,
+    body: bytes | str | None,
+    *,
+    method: str | None = None,
+    path: str | None = None,
+    retry_after: float | None = None,
+) -> APIError:
+    """Build the exception for an error answer from its status and (possibly non-JSON) body."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+    message: str | None = None
+    code: str | None = None
+    details: Mapping[str, Any] | None = None
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        raw_message = parsed.get("message")
+        if isinstance(raw_message, str):
+            message = raw_message
+        elif isinstance(raw_message, list):  # some gateways send a list of messages
+            message = "; ".join(str(m) for m in raw_message)
+        raw_code = parsed.get("errorCode")
+        code = raw_code if isinstance(raw_code, str) else None
+        raw_details = parsed.get("details")
+        details = raw_details if isinstance(raw_details, dict) else None
+    if message is None:
+        snippet = " ".join(text.split())[:200]
+        message = snippet or f"HTTP {status} with an empty body"
+    cls = error_class(status, code)
+    error = cls(
+        message,
+        status=status,
+        error_code=code,
+        details=details,
+        method=method,
+        path=path,
+        body=text[:2000] or None,
+    )
+    if retry_after is not None and isinstance(error, (RateLimited, ServiceUnavailable)):
+        error.retry_after = retry_after
+    return error
+
+
+# --- Softr was not reached, or we cannot know ---------------------------------------------
+
+
+class TransportError(SoftrError):
+    """The request never got an answer from Softr: DNS, refused connection, TLS, a timeout.
+
+    For reads this is raised after the retries are spent. ``method`` and ``path`` name the
+    request; the original exception is chained as ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, method: str | None = None, path: str | None = None):
+        self.method = method
+        self.path = path
+        super().__init__(f"{method} {path}: {message}" if method and path else message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_transport, (type(self), self.args[0], self.method, self.path))
+
+
+def _rebuild_transport(
+    cls: type[TransportError], text: str, method: str | None, path: str | None
+) -> TransportError:
+    error = cls.__new__(cls)
+    SoftrError.__init__(error, text)
+    error.method = method
+    error.path = path
+    return error
+
+
+class AmbiguousWriteError(TransportError):
+    """A record-creating request may or may not have been applied.
+
+    Raised instead of retrying a create whose request may have reached Softr (a read timeout,
+    a dropped connection after sending). Retrying could duplicate the record; check (for
+    example by searching for a unique value) and then decide.
+    """
+
+
+# --- Local errors, raised before any request ----------------------------------------------
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class InvalidValue(SoftrError, ValueError):
+    """A value cannot be written to a field. Names the model, the field and the value."""
+
+    def __init__(self, model: str, field: str, value: object, reason: str) -> None:
+        self.model = model
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{model}.{field}: {reason} (got {_short(value)})")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.model, self.field, self.value, self.reason))
+
+
+class ReadOnlyField(SoftrError, AttributeError):
+    """A read-only field (formula, lookup, created-at, ...) was assigned or written."""
+
+    def __init__(self, model: str, field: str, value: object = None) -> None:
+        self.model = model
+        self.field = field
+        self.value = value
+        super().__init__(
+            f"{model}.{field} is read-only; it cannot be set (got {_short(value)})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.model, self.field, self.value))
+
+
+class FieldError(SoftrError, ValueError):
+    """A field name that the model does not have (in ``Model(...)``, a filter, ``values()``)."""
+
+    def __init__(self, model: str, name: str, choices: Iterable[str] = ()) -> None:
+        self.model = model
+        self.name = name
+        self.choices = sorted(choices)
+        hint = f"; fields are: {', '.join(self.choices)}" if self.choices else ""
+        super().__init__(f"{model} has no field {name!r}{hint}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.model, self.name, self.choices))
+
+
+class UnknownFieldName(FieldError, TypeError):
+    """``Model(...)`` got a keyword that is not a field; a TypeError too, as in Django."""
+
+
+class UnsupportedLookup(SoftrError, ValueError):
+    """A lookup that the field's type cannot support, e.g. ``gt`` on a checkbox."""
+
+    def __init__(self, model: str, field: str, lookup: str, supported: Iterable[str]) -> None:
+        self.model = model
+        self.field = field
+        self.lookup = lookup
+        self.supported = sorted(supported)
+        super().__init__(
+            f"{model}.{field} does not support the lookup {lookup!r}; "
+            f"supported: {', '.join(self.supported)}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.model, self.field, self.lookup, self.supported))
+
+
+class QueryError(SoftrError, ValueError):
+    """A query that cannot be expressed in Softr's search grammar (e.g. nested too deeply)."""
+
+
+class SchemaError(SoftrError):
+    """The live schema does not have what a model needs (a table or field name not found)."""
+
+
+class ObjectDoesNotExist(SoftrError, LookupError):
+    """Base of every ``Model.DoesNotExist``: ``get()`` matched no record."""
+
+
+class MultipleObjectsReturned(SoftrError, LookupError):
+    """Base of every ``Model.MultipleObjectsReturned``: ``get()`` matched several records."""

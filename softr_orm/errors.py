@@ -24,6 +24,7 @@ __all__ = [
     "APIError",
     "AmbiguousWriteError",
     "BadRequest",
+    "BulkError",
     "ConfigurationError",
     "ConstraintViolation",
     "FieldError",
@@ -379,9 +380,7 @@ class ReadOnlyField(SoftrError, AttributeError):
         self.model = model
         self.field = field
         self.value = value
-        super().__init__(
-            f"{model}.{field} is read-only; it cannot be set (got {_short(value)})"
-        )
+        super().__init__(f"{model}.{field} is read-only; it cannot be set (got {_short(value)})")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.model, self.field, self.value))
@@ -428,6 +427,22 @@ class QueryError(SoftrError, ValueError):
 
 class SchemaError(SoftrError):
     """The live schema does not have what a model needs (a table or field name not found)."""
+
+
+class BulkError(SoftrError):
+    """Some records of a bulk ``update()``/``delete()`` failed; ``result`` says which, and why.
+
+    Raised by ``BulkResult.raise_for_failures()``; a bulk write itself never raises for a
+    single record, so that no outcome is lost.
+    """
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+        failed: dict[str, Exception] = result.failed
+        first_id, first_error = next(iter(failed.items()))
+        super().__init__(
+            f"{len(failed)} of {result.total} records failed (first: {first_id}: {first_error})"
+        )
 
 
 class ObjectDoesNotExist(SoftrError, LookupError):

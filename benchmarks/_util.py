@@ -1,0 +1,56 @@
+"""Timing helpers shared by the benchmarks: medians over repeats, and a result row."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def median_seconds(work: Callable[[], Any], repeat: int = 7, warmup: int = 1) -> float:
+    """The median wall time of ``work()`` over ``repeat`` runs, after ``warmup`` runs."""
+    for _ in range(warmup):
+        work()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def row(
+    name: str,
+    value: float,
+    unit: str,
+    baseline: float | None = None,
+    target: str = "",
+    met: bool | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """One line of the report; ``ratio`` is value / baseline when there is a baseline."""
+    return {
+        "benchmark": name,
+        "value": value,
+        "unit": unit,
+        "baseline": baseline,
+        "ratio": (value / baseline) if baseline else None,
+        "target": target,
+        "met": met,
+        "note": note,
+    }
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    header = f"{'benchmark':<52} {'median':>12} {'baseline':>12} {'ratio':>7}  target"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        base = f"{r['baseline']:.3f}" if r["baseline"] is not None else "-"
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "-"
+        verdict = {True: "met", False: "NOT met", None: ""}[r["met"]]
+        value = f"{r['value']:.3f} {r['unit']}"
+        print(f"{r['benchmark']:<52} {value:>12} {base:>12} {ratio:>7}  {r['target']} {verdict}")
+        if r["note"]:
+            print(f"    {r['note']}")

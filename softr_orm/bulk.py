@@ -1,0 +1,134 @@
+"""Bulk writes: ``QuerySet.update()`` and ``QuerySet.delete()``.
+
+Softr has no batch endpoint, so a bulk write is one PATCH or DELETE per record, sent
+concurrently and paced by the session's write token bucket. A partial failure never goes
+unnoticed: the result lists every record that succeeded and every one that failed, with its
+exception, and ``raise_for_failures()`` turns failures into an exception when that is wanted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from softr_orm.errors import BulkError, FieldError, NotFound, ReadOnlyField
+
+if TYPE_CHECKING:
+    from softr_orm.query import QuerySet
+
+__all__ = ["BULK_CONCURRENCY", "BulkError", "BulkResult", "bulk_delete", "bulk_update"]
+
+#: Requests in flight at once; the write token bucket sets the actual rate.
+BULK_CONCURRENCY = 8
+
+
+@dataclass
+class BulkResult:
+    """The outcome of a bulk write, record by record.
+
+    Attributes:
+        succeeded: ids written (or deleted), in the query's order.
+        failed: id -> the exception that stopped that record.
+    """
+
+    succeeded: list[str] = field(default_factory=list)
+    failed: dict[str, Exception] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.succeeded) + len(self.failed)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def __len__(self) -> int:
+        """The number of records written, so ``n = qs.update(...)`` reads like Django."""
+        return len(self.succeeded)
+
+    def raise_for_failures(self) -> BulkResult:
+        if self.failed:
+            raise BulkError(self)
+        return self
+
+
+def _run(ids: list[str], action: Callable[[str], None], progress: bool, desc: str) -> BulkResult:
+    result = BulkResult()
+    if not ids:
+        return result
+    bar = None
+    if progress:
+        try:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(ids), desc=desc, unit="rec")
+        except ImportError:
+            bar = None
+
+    def attempt(record_id: str) -> Exception | None:
+        try:
+            action(record_id)
+        except Exception as error:
+            return error
+        finally:
+            if bar is not None:
+                bar.update(1)
+        return None
+
+    workers = min(BULK_CONCURRENCY, len(ids))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="softr-bulk") as pool:
+        outcomes = list(pool.map(attempt, ids))
+    if bar is not None:
+        bar.close()
+    for record_id, error in zip(ids, outcomes, strict=True):
+        if error is None:
+            result.succeeded.append(record_id)
+        else:
+            result.failed[record_id] = error
+    return result
+
+
+def _matched_ids(qs: QuerySet[Any]) -> list[str]:
+    return [i.id for i in qs.iterator() if i.id is not None]
+
+
+def bulk_update(qs: QuerySet[Any], values: Mapping[str, Any]) -> BulkResult:
+    """PATCH ``values`` onto every record ``qs`` matches. Values are checked before any request."""
+    model = qs.model
+    fields = model._meta.fields
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        field_obj = fields.get(name)
+        if field_obj is None:
+            raise FieldError(model.__name__, name, fields)
+        if field_obj.read_only:
+            raise ReadOnlyField(model.__name__, name, value)
+        checked[name] = field_obj.to_api(field_obj.clean(value))
+    binding = qs._binding()
+    body = {binding.ids[name]: value for name, value in checked.items()}
+    api = binding.session.api
+    ids = _matched_ids(qs)
+    if not body:
+        return BulkResult(succeeded=ids)
+
+    def patch(record_id: str) -> None:
+        api.update_record(binding.database_id, binding.table_id, record_id, body)
+
+    return _run(ids, patch, qs._progress, f"update {model.__name__}")
+
+
+def bulk_delete(qs: QuerySet[Any]) -> BulkResult:
+    """DELETE every record ``qs`` matches; one already gone counts as deleted."""
+    binding = qs._binding()
+    api = binding.session.api
+    ids = _matched_ids(qs)
+
+    def delete(record_id: str) -> None:
+        # A record deleted meanwhile is the outcome the caller asked for.
+        with contextlib.suppress(NotFound):
+            api.delete_record(binding.database_id, binding.table_id, record_id)
+
+    return _run(ids, delete, qs._progress, f"delete {qs.model.__name__}")

@@ -1,0 +1,621 @@
+"""The backend-neutral condition tree: ``Q`` objects, lookups and their resolution.
+
+A query is written with ``Q`` objects and ``name__lookup=value`` keyword arguments, exactly as
+in Django. This module turns them into a small tree of frozen nodes (:class:`Condition`,
+:class:`And`, :class:`Or`, :class:`Not`, :class:`RawCondition` and the constants
+:data:`TRUE` / :data:`FALSE`) that knows field ids and filter-ready values but nothing of
+Softr's JSON: :mod:`softr_orm.compiler` owns that, so another backend can compile the same
+tree differently.
+
+Two stages, because they need different knowledge:
+
+* ``Q`` only records what the user wrote; it can be built at import time, combined with
+  ``&``, ``|`` and ``~`` and reused, without any model or schema.
+* :func:`resolve` checks each lookup against a model's fields (unknown names and lookups a
+  field type cannot support fail here, before any request), converts the values with the
+  field's ``to_filter_value`` and asks the caller for each field's id.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Protocol, TypeAlias, Union
+
+from softr_orm.errors import FieldError, InvalidValue, UnsupportedLookup
+from softr_orm.fields import CreatedAt
+
+__all__ = [
+    "EMPTY_SET_RESULTS",
+    "FALSE",
+    "LOOKUPS",
+    "PSEUDO_FIELD_LOOKUPS",
+    "PSEUDO_FIELD_TYPES",
+    "RECORD_ID_KEY",
+    "RECORD_ID_LOOKUPS",
+    "TRUE",
+    "And",
+    "Condition",
+    "Constant",
+    "FilterField",
+    "Node",
+    "Not",
+    "Or",
+    "Q",
+    "RawCondition",
+    "record_ids",
+    "references_record_id",
+    "resolve",
+    "split_lookup",
+    "substitute_record_id",
+]
+
+#: Every lookup a filter keyword may end with; no suffix means ``exact``.
+LOOKUPS: Final[tuple[str, ...]] = (
+    "exact",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "contains",
+    "startswith",
+    "endswith",
+    "in",
+    "has_any",
+    "has_all",
+    "has_none",
+    "isnull",
+    "range",
+    "within",
+)
+
+#: The key of a condition on the record id itself (``id=`` / ``pk=``). Softr's search has no
+#: way to name the record id, so this marker never reaches Softr: the QuerySet either answers
+#: the query with GET requests or replaces it (:func:`substitute_record_id`) with the id of a
+#: RECORD_ID field of the table. The compiler refuses it.
+RECORD_ID_KEY: Final = "@record_id"
+RECORD_ID_LOOKUPS: Final = frozenset({"exact", "in"})
+
+#: System timestamps Softr accepts as ``leftSide`` even though they are not fields.
+PSEUDO_FIELD_TYPES: Final[Mapping[str, str]] = {
+    "created_at": "CREATED_AT",
+    "updated_at": "UPDATED_AT",
+}
+PSEUDO_FIELD_LOOKUPS: Final = frozenset(
+    {"exact", "gt", "gte", "lt", "lte", "range", "within", "isnull"}
+)
+
+#: What a set lookup with an empty list means: ``in=[]`` and ``has_any=[]`` match nothing (as
+#: Django returns no rows for ``in=[]``), ``has_all=[]`` and ``has_none=[]`` match everything.
+EMPTY_SET_RESULTS: Final[Mapping[str, bool]] = {
+    "in": False,
+    "has_any": False,
+    "has_all": True,
+    "has_none": True,
+}
+
+#: Converts pseudo-field operands exactly as a CreatedAt/UpdatedAt field would (stateless).
+_TIMESTAMP_FIELD: Final = CreatedAt("created_at")
+
+
+class FilterField(Protocol):
+    """What :func:`resolve` needs of a field descriptor (``softr_orm.fields.Field`` has it)."""
+
+    @property
+    def attname(self) -> str: ...
+
+    @property
+    def softr_type(self) -> str: ...
+
+    @property
+    def multiple(self) -> bool: ...
+
+    @property
+    def lookups(self) -> frozenset[str]: ...
+
+    def to_filter_value(self, value: Any, lookup: str) -> Any: ...
+
+
+# --- hashing helpers ------------------------------------------------------------------------
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable, order-preserving stand-in for a JSON-like value (for ``__hash__``/dedup)."""
+    if isinstance(value, Mapping):
+        return ("dict", tuple((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("list", tuple(_freeze(v) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted((_freeze(v) for v in value), key=repr)))
+    try:
+        hash(value)
+    except TypeError:
+        return ("repr", repr(value))
+    return (type(value).__name__, value)
+
+
+def _tupled(value: Any) -> Any:
+    """Lists (and sets, in a stable order) become tuples, so a converted value is immutable."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_tupled(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted((_tupled(v) for v in value), key=repr))
+    return value
+
+
+# --- the resolved tree ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One resolved lookup: a field (by id), a lookup name and a filter-ready value.
+
+    Attributes:
+        key: the Softr field id, a pseudo-field (``"created_at"``/``"updated_at"``) or
+            :data:`RECORD_ID_KEY`.
+        lookup: one of :data:`LOOKUPS`.
+        value: the value already converted by the field (JSON-ready; lists are stored as
+            tuples so the node stays immutable and hashable). ``range``/``within`` hold a pair.
+        softr_type: the field's Softr type; the compiler needs it for CHECKBOX, whose
+            ``false`` is also its empty value.
+        multiple: whether the field holds several values.
+        label: ``"Model.field"``, for error messages.
+    """
+
+    key: str
+    lookup: str
+    value: Any
+    softr_type: str
+    multiple: bool = False
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.lookup not in LOOKUPS:
+            raise ValueError(f"unknown lookup {self.lookup!r}; lookups are: {', '.join(LOOKUPS)}")
+        object.__setattr__(self, "value", _tupled(self.value))
+
+    def __hash__(self) -> int:
+        return hash(
+            (self.key, self.lookup, _freeze(self.value), self.softr_type, self.multiple, self.label)
+        )
+
+
+@dataclass(frozen=True)
+class And:
+    """All children hold. ``And(())`` is neutral (matches everything)."""
+
+    children: tuple[Node, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "children", tuple(self.children))
+
+
+@dataclass(frozen=True)
+class Or:
+    """At least one child holds. ``Or(())`` matches nothing."""
+
+    children: tuple[Node, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "children", tuple(self.children))
+
+
+@dataclass(frozen=True)
+class Not:
+    """The exact complement of the child (Django's ``exclude``: records with empty values are
+    kept). Softr has no NOT: the compiler pushes it down to the leaves."""
+
+    child: Node
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A condition that does not depend on the record; use :data:`TRUE` and :data:`FALSE`."""
+
+    value: bool
+
+    def __repr__(self) -> str:
+        return "TRUE" if self.value else "FALSE"
+
+    def __bool__(self) -> bool:
+        return self.value
+
+
+#: Matches every record (e.g. ``Q()``, ``has_all=[]``).
+TRUE: Final = Constant(True)
+#: Matches no record (e.g. ``in=[]``); a QuerySet filtered by it sends no request.
+FALSE: Final = Constant(False)
+
+
+@dataclass(frozen=True)
+class RawCondition:
+    """A Softr condition dict passed through to the search body verbatim (escape hatch).
+
+    For what the lookups cannot say, e.g. an operator on a field type the ORM does not allow:
+    ``Q(raw={"operator": "IS", "leftSide": "fLd1d", "rightSide": "x"})`` or
+    ``Q(RawCondition({...}))``. Field *ids* go in ``leftSide``, values in Softr's format. It
+    is combined with other conditions like any node, but cannot be negated (``~``/exclude):
+    the compiler cannot know its field type, so it cannot build an exact complement.
+    """
+
+    condition: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.condition, Mapping):
+            raise TypeError(
+                f"a raw condition is a dict such as {{'operator': 'IS', ...}}, "
+                f"got {type(self.condition).__name__}"
+            )
+        operator = self.condition.get("operator")
+        if not isinstance(operator, str):
+            raise ValueError(f"a raw condition needs an 'operator' string: {self.condition!r}")
+        object.__setattr__(self, "condition", copy.deepcopy(dict(self.condition)))
+
+    def __hash__(self) -> int:
+        return hash(_freeze(self.condition))
+
+
+Node: TypeAlias = Condition | And | Or | Not | Constant | RawCondition
+
+
+# --- Q --------------------------------------------------------------------------------------
+
+QChild = Union[tuple[str, Any], "Q", RawCondition]
+
+
+class Q:
+    """A filter expression, combined with ``&`` (and), ``|`` (or) and ``~`` (not).
+
+    Keyword arguments are ANDed in the order written (which is also the order of the
+    compiled conditions). ``Q()`` is neutral: combining with it returns the other side, and
+    a QuerySet filtered by it matches everything (``~Q()`` too, as in Django). ``~~q == q``.
+    Q objects are immutable and hashable; ``&``/``|``/``~`` return new objects.
+
+    ``Q(raw={...})`` adds a :class:`RawCondition` (when the value is a dict); to filter a model
+    field that is really called ``raw``, write ``raw__exact=``.
+
+    >>> Q(score__gte=10)
+    <Q: (AND: ('score__gte', 10))>
+    >>> Q(score__gte=10) | ~Q(name="Jane")
+    <Q: (OR: ('score__gte', 10), (NOT (AND: ('name', 'Jane'))))>
+    """
+
+    AND: Final = "AND"
+    OR: Final = "OR"
+
+    __slots__ = ("children", "connector", "negated")
+
+    children: tuple[QChild, ...]
+    connector: str
+    negated: bool
+
+    def __init__(
+        self,
+        *args: QChild,
+        _connector: str = "AND",
+        _negated: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        if _connector not in (self.AND, self.OR):
+            raise ValueError(f"connector must be 'AND' or 'OR', got {_connector!r}")
+        children: list[QChild] = []
+        for arg in args:
+            if isinstance(arg, (Q, RawCondition)):
+                children.append(arg)
+            elif isinstance(arg, tuple) and len(arg) == 2 and isinstance(arg[0], str):
+                children.append((arg[0], arg[1]))
+            else:
+                raise TypeError(
+                    "Q() takes Q objects, RawCondition objects, (lookup, value) pairs and "
+                    f"keyword arguments; got {arg!r}"
+                )
+        for key, value in kwargs.items():
+            if key == "raw" and isinstance(value, Mapping):
+                children.append(RawCondition(value))
+            else:
+                children.append((key, value))
+        object.__setattr__(self, "children", tuple(children))
+        object.__setattr__(self, "connector", _connector)
+        object.__setattr__(self, "negated", bool(_negated) and bool(children))
+
+    @classmethod
+    def _make(cls, children: Iterable[QChild], connector: str, negated: bool = False) -> Q:
+        return cls(*children, _connector=connector, _negated=negated)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Q objects are immutable; combine them with &, | and ~")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Q objects are immutable")
+
+    def __bool__(self) -> bool:
+        return bool(self.children)
+
+    def __len__(self) -> int:
+        return len(self.children)
+
+    def _combine(self, other: Q, connector: str) -> Q:
+        if not other:
+            return self
+        if not self:
+            return other
+        children: list[QChild] = []
+        for part in (self, other):
+            # As Django's tree.Node.add: a non-negated operand with the same connector (or a
+            # single child) is merged, so a & b & c is one flat AND.
+            if not part.negated and (part.connector == connector or len(part.children) == 1):
+                children.extend(part.children)
+            else:
+                children.append(part)
+        return Q._make(children, connector)
+
+    def __and__(self, other: object) -> Q:
+        if not isinstance(other, Q):
+            return NotImplemented
+        return self._combine(other, self.AND)
+
+    def __or__(self, other: object) -> Q:
+        if not isinstance(other, Q):
+            return NotImplemented
+        return self._combine(other, self.OR)
+
+    def __invert__(self) -> Q:
+        if not self:
+            return self
+        return Q._make(self.children, self.connector, not self.negated)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Q):
+            return NotImplemented
+        return (self.connector, self.negated, self.children) == (
+            other.connector,
+            other.negated,
+            other.children,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.connector, self.negated, _freeze_children(self.children)))
+
+    def __str__(self) -> str:
+        inner = ", ".join(str(child) for child in self.children)
+        text = f"{self.connector}: {inner}"
+        return f"(NOT ({text}))" if self.negated else f"({text})"
+
+    def __repr__(self) -> str:
+        return f"<Q: {self}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Q._make, (self.children, self.connector, self.negated))
+
+
+def _freeze_children(children: tuple[QChild, ...]) -> tuple[Any, ...]:
+    return tuple(
+        child if isinstance(child, (Q, RawCondition)) else (child[0], _freeze(child[1]))
+        for child in children
+    )
+
+
+# --- resolution -----------------------------------------------------------------------------
+
+
+def split_lookup(key: str) -> tuple[str, str]:
+    """``"score__gte"`` -> ``("score", "gte")``; no known lookup suffix -> ``exact``."""
+    name, sep, suffix = key.rpartition("__")
+    if sep and name and suffix in LOOKUPS:
+        return name, suffix
+    return key, "exact"
+
+
+def resolve(
+    q: Q,
+    model_name: str,
+    fields: Mapping[str, FilterField],
+    field_key: Callable[[Any], str],
+) -> Node:
+    """Check and convert a ``Q`` against a model's fields, giving the condition tree.
+
+    Args:
+        q: what the user wrote.
+        model_name: for error messages (``"Contact"``).
+        fields: attribute name -> field descriptor.
+        field_key: gives a field's Softr id (the QuerySet looks it up in the schema). Called
+            only after the value was checked, so a bad value fails without a schema fetch.
+
+    Returns:
+        The tree; :data:`TRUE` for an empty ``Q``. Names ``id``/``pk`` (unless the model has
+        such a field) give conditions keyed :data:`RECORD_ID_KEY` (lookups ``exact``/``in``);
+        ``created_at``/``updated_at`` (unless fields) give the pseudo-fields.
+
+    Raises:
+        FieldError: an unknown field name.
+        UnsupportedLookup: a lookup the field's type does not support.
+        InvalidValue: a value the field cannot filter on (raised by ``to_filter_value``).
+    """
+    return _Resolver(model_name, fields, field_key).node(q)
+
+
+class _Resolver:
+    def __init__(
+        self,
+        model_name: str,
+        fields: Mapping[str, FilterField],
+        field_key: Callable[[Any], str],
+    ) -> None:
+        self.model = model_name
+        self.fields = fields
+        self.field_key = field_key
+
+    def node(self, q: Q) -> Node:
+        if not q:
+            return TRUE
+        children = [self.child(child) for child in q.children]
+        inner: Node
+        if len(children) == 1:
+            inner = children[0]
+        elif q.connector == Q.AND:
+            inner = And(tuple(children))
+        else:
+            inner = Or(tuple(children))
+        return Not(inner) if q.negated else inner
+
+    def child(self, child: QChild) -> Node:
+        if isinstance(child, Q):
+            return self.node(child)
+        if isinstance(child, RawCondition):
+            return child
+        key, value = child
+        return self.lookup(key, value)
+
+    def lookup(self, key: str, value: Any) -> Node:
+        name, lookup = split_lookup(key)
+        field = self.fields.get(name)
+        if field is not None:
+            return self.field_condition(field, name, lookup, value)
+        if name in ("id", "pk"):
+            return self.record_id_condition(name, lookup, value)
+        if name in PSEUDO_FIELD_TYPES:
+            return self.pseudo_condition(name, lookup, value)
+        head, _, rest = key.partition("__")
+        if rest:
+            # "score__foo": the field exists, the lookup does not (no relation traversal).
+            if head in self.fields:
+                raise UnsupportedLookup(self.model, head, rest, self.fields[head].lookups)
+            if head in ("id", "pk"):
+                raise UnsupportedLookup(self.model, head, rest, RECORD_ID_LOOKUPS)
+            if head in PSEUDO_FIELD_TYPES:
+                raise UnsupportedLookup(self.model, head, rest, PSEUDO_FIELD_LOOKUPS)
+        raise FieldError(self.model, name, self.fields.keys())
+
+    def field_condition(self, field: FilterField, name: str, lookup: str, value: Any) -> Node:
+        attname = getattr(field, "attname", None) or name
+        if lookup not in field.lookups:
+            raise UnsupportedLookup(self.model, attname, lookup, field.lookups)
+        label = f"{self.model}.{attname}"
+        if lookup == "exact" and value is None:
+            lookup, value = "isnull", True
+        if lookup == "isnull":
+            converted: Any = self.isnull_value(attname, value)
+        else:
+            empty = _empty_set_constant(lookup, value)
+            if empty is not None:
+                return empty
+            converted = field.to_filter_value(value, lookup)
+            empty = _empty_set_constant(lookup, converted)
+            if empty is not None:
+                return empty
+        return Condition(
+            key=self.field_key(field),
+            lookup=lookup,
+            value=converted,
+            softr_type=field.softr_type,
+            multiple=bool(field.multiple),
+            label=label,
+        )
+
+    def isnull_value(self, name: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise InvalidValue(self.model, name, value, "isnull takes True or False")
+        return value
+
+    def record_id_condition(self, name: str, lookup: str, value: Any) -> Node:
+        if lookup not in RECORD_ID_LOOKUPS:
+            raise UnsupportedLookup(self.model, name, lookup, RECORD_ID_LOOKUPS)
+        label = f"{self.model}.{name}"
+        if lookup == "exact":
+            if value is None:
+                return FALSE  # every record has an id
+            return Condition(
+                RECORD_ID_KEY, "exact", self.record_id(name, value), "RECORD_ID", False, label
+            )
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+            raise InvalidValue(self.model, name, value, "'in' takes a list of record ids")
+        ids = list(dict.fromkeys(self.record_id(name, item) for item in value))
+        if not ids:
+            return FALSE
+        return Condition(RECORD_ID_KEY, "in", ids, "RECORD_ID", False, label)
+
+    def record_id(self, name: str, value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            raise InvalidValue(self.model, name, value, "a record id is a non-empty string")
+        return value
+
+    def pseudo_condition(self, name: str, lookup: str, value: Any) -> Node:
+        if lookup not in PSEUDO_FIELD_LOOKUPS:
+            raise UnsupportedLookup(self.model, name, lookup, PSEUDO_FIELD_LOOKUPS)
+        if lookup == "exact" and value is None:
+            lookup, value = "isnull", True
+        converted: Any
+        if lookup == "isnull":
+            converted = self.isnull_value(name, value)
+        elif lookup == "range" and isinstance(value, (list, tuple)) and len(value) == 2:
+            converted = tuple(self.timestamp(name, bound, "gte") for bound in value)
+        else:
+            converted = self.timestamp(name, value, lookup)
+        return Condition(
+            name, lookup, converted, PSEUDO_FIELD_TYPES[name], False, f"{self.model}.{name}"
+        )
+
+    def timestamp(self, name: str, value: Any, lookup: str) -> Any:
+        """A pseudo-field operand: epoch milliseconds (an int, as Softr's n8n node sends),
+        else converted exactly as a ``CreatedAt``/``UpdatedAt`` field converts it."""
+        if isinstance(value, int) and not isinstance(value, bool) and lookup != "within":
+            return value
+        try:
+            return _TIMESTAMP_FIELD.to_filter_value(value, lookup)
+        except InvalidValue as exc:
+            reason = f"{exc.reason}, or epoch milliseconds" if lookup != "within" else exc.reason
+            raise InvalidValue(self.model, name, value, reason) from None
+
+
+def _empty_set_constant(lookup: str, value: Any) -> Constant | None:
+    if lookup not in EMPTY_SET_RESULTS:
+        return None
+    if isinstance(value, (list, tuple, set, frozenset)) and not value:
+        return TRUE if EMPTY_SET_RESULTS[lookup] else FALSE
+    return None
+
+
+# --- helpers for the QuerySet ---------------------------------------------------------------
+
+
+def references_record_id(node: Node) -> bool:
+    """Whether the tree has a condition on the record id (:data:`RECORD_ID_KEY`)."""
+    if isinstance(node, Condition):
+        return node.key == RECORD_ID_KEY
+    if isinstance(node, (And, Or)):
+        return any(references_record_id(child) for child in node.children)
+    if isinstance(node, Not):
+        return references_record_id(node.child)
+    return False
+
+
+def record_ids(node: Node) -> list[str] | None:
+    """The ids when the whole tree is ``id=...`` or ``id__in=[...]``, else None.
+
+    Such a query is answered with GET requests (one per id) instead of a search.
+    """
+    if isinstance(node, Condition) and node.key == RECORD_ID_KEY:
+        if node.lookup == "exact":
+            return [node.value]
+        return list(node.value)
+    return None
+
+
+def substitute_record_id(node: Node, field_id: str) -> Node:
+    """The tree with record-id conditions rekeyed to a RECORD_ID field of the table.
+
+    A RECORD_ID field holds each record's own id, so ``IS``/``IS_ONE_OF`` on it filter by id
+    inside a search (where Softr has no other way to name the id).
+    """
+    if isinstance(node, Condition):
+        if node.key != RECORD_ID_KEY:
+            return node
+        return Condition(field_id, node.lookup, node.value, "RECORD_ID", False, node.label)
+    if isinstance(node, And):
+        return And(tuple(substitute_record_id(child, field_id) for child in node.children))
+    if isinstance(node, Or):
+        return Or(tuple(substitute_record_id(child, field_id) for child in node.children))
+    if isinstance(node, Not):
+        return Not(substitute_record_id(node.child, field_id))
+    return node

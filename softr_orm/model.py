@@ -1,0 +1,695 @@
+"""Model classes: declaration, instance state, change tracking, save/refresh/delete.
+
+An instance keeps the raw field values Softr sent (keyed by field id) and converts a field only
+when it is first read, caching the result: hydrating thousands of records costs little more
+than keeping the dicts. Changes are found by comparing each touched field's write form with
+the write form of what the server sent, so assignments *and* in-place mutation of lists
+(``contact.tags.append("vip")``) are both seen, and ``save()`` sends only what differs.
+
+Nothing here knows Softr's URLs or JSON shapes beyond a record's ``id``/``fields``/timestamps:
+requests go through :mod:`softr_orm.api`, names become ids through :mod:`softr_orm.schema`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, overload
+
+from softr_orm import errors
+from softr_orm.errors import (
+    ConfigurationError,
+    InvalidValue,
+    ReadOnlyField,
+    UnknownField,
+    UnknownFieldName,
+)
+from softr_orm.fields import Field, LinkedRecord
+from softr_orm.schema import Binding, bind, forget
+
+if TYPE_CHECKING:
+    from softr_orm.query import QuerySet
+    from softr_orm.resources import Record, TableField
+    from softr_orm.session import Session
+
+__all__ = ["Manager", "Model", "ModelOptions", "SaveResult", "resolve_model"]
+
+M = TypeVar("M", bound="Model")
+
+_new_instance = object.__new__
+
+# Model classes by name, for ``LinkedRecord("Company", to="Company")``. Weak, so that models
+# defined inside tests or functions do not pile up; it holds classes, never data.
+_registry: weakref.WeakValueDictionary[str, type[Model]] = weakref.WeakValueDictionary()
+_registry_lock = threading.Lock()
+
+
+def resolve_model(name: str) -> type[Model]:
+    """The model class registered under ``name`` (its class name or ``module.ClassName``)."""
+    with _registry_lock:
+        found = _registry.get(name)
+    if found is None:
+        raise ConfigurationError(f"no model named {name!r} is defined (yet)")
+    return found
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What ``save()`` did.
+
+    Attributes:
+        created: a new record was created (POST).
+        updated: the names of the fields that were sent (empty when nothing had changed
+            and no request was made).
+        forced: ``save(force=True)`` sent every writable field.
+    """
+
+    created: bool = False
+    updated: tuple[str, ...] = ()
+    forced: bool = False
+
+    @property
+    def saved(self) -> bool:
+        """True when a request was made."""
+        return self.created or bool(self.updated)
+
+    # pyairtable spells it this way
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return self.updated
+
+
+@dataclass
+class ModelOptions:
+    """A model's ``_meta``: where its records live and which fields it declares."""
+
+    model: type[Model]
+    database: str | None
+    table: str | None
+    session: Session | None
+    fields: dict[str, Field[Any]] = dataclasses.field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.model.__name__
+
+    def get_session(self, override: Session | None = None) -> Session:
+        """The session to use: an explicit one, else ``Meta.session``, else the default."""
+        if override is not None:
+            return override
+        if self.session is not None:
+            return self.session
+        from softr_orm.session import default_session
+
+        return default_session()
+
+    def writable_fields(self) -> Iterator[Field[Any]]:
+        return (f for f in self.fields.values() if not f.read_only)
+
+
+class _ManagerDescriptor:
+    """Makes ``Model.objects`` a manager typed for the class it is read from."""
+
+    @overload
+    def __get__(self, instance: None, owner: type[M]) -> Manager[M]: ...
+    @overload
+    def __get__(self, instance: M, owner: type[M]) -> Manager[M]: ...
+    def __get__(self, instance: Any, owner: type[M]) -> Manager[M]:
+        if instance is not None:
+            raise AttributeError("Manager isn't accessible via model instances; use the class")
+        return Manager(owner)
+
+
+class Manager(Generic[M]):
+    """The entry point for queries on a model: ``Model.objects``.
+
+    Every method starts a fresh :class:`~softr_orm.query.QuerySet`; see there.
+    """
+
+    def __init__(self, model: type[M], session: Session | None = None) -> None:
+        self.model = model
+        self._session = session
+
+    def __repr__(self) -> str:
+        return f"<Manager for {self.model.__name__}>"
+
+    def get_queryset(self) -> QuerySet[M]:
+        from softr_orm.query import QuerySet
+
+        return QuerySet(self.model, session=self._session)
+
+    def using(self, session: Session) -> Manager[M]:
+        """The same model through another session (another token, another tenant)."""
+        return Manager(self.model, session)
+
+    def all(self) -> QuerySet[M]:
+        return self.get_queryset()
+
+    def filter(self, *args: Any, **kwargs: Any) -> QuerySet[M]:
+        return self.get_queryset().filter(*args, **kwargs)
+
+    def exclude(self, *args: Any, **kwargs: Any) -> QuerySet[M]:
+        return self.get_queryset().exclude(*args, **kwargs)
+
+    def order_by(self, *keys: str) -> QuerySet[M]:
+        return self.get_queryset().order_by(*keys)
+
+    def get(self, *args: Any, **kwargs: Any) -> M:
+        return self.get_queryset().get(*args, **kwargs)
+
+    def first(self) -> M | None:
+        return self.get_queryset().first()
+
+    def last(self) -> M | None:
+        return self.get_queryset().last()
+
+    def count(self) -> int:
+        return self.get_queryset().count()
+
+    def exists(self) -> bool:
+        return self.get_queryset().exists()
+
+    def iterator(self, page_size: int = 200) -> Iterator[M]:
+        return self.get_queryset().iterator(page_size=page_size)
+
+    def in_bulk(self, ids: Iterable[str]) -> dict[str, M]:
+        return self.get_queryset().in_bulk(ids)
+
+    def view(self, view_id: str) -> QuerySet[M]:
+        return self.get_queryset().view(view_id)
+
+    def prefetch(self, *names: str) -> QuerySet[M]:
+        return self.get_queryset().prefetch(*names)
+
+    def values(self, *names: str) -> Any:
+        return self.get_queryset().values(*names)
+
+    def values_list(self, *names: str, flat: bool = False) -> Any:
+        return self.get_queryset().values_list(*names, flat=flat)
+
+    def create(self, **values: Any) -> M:
+        """Create a record (one POST) and return it as an instance."""
+        # The session goes in before the values, so links given as ids become stubs that
+        # load through it (and no default session is needed when one was given).
+        instance = self.model.__new__(self.model)
+        instance._session = self._session
+        instance.__init__(**values)  # type: ignore[misc]
+        instance.save()
+        return instance
+
+    def get_or_create(
+        self, defaults: Mapping[str, Any] | None = None, **lookup: Any
+    ) -> tuple[M, bool]:
+        """Like Django's: one search, and a create only when nothing matched."""
+        try:
+            return self.get(**lookup), False
+        except self.model.DoesNotExist:
+            params = {k: v for k, v in lookup.items() if "__" not in k}
+            params.update(defaults or {})
+            return self.create(**params), True
+
+
+class ModelBase(type):
+    """Collects the declared fields, reads ``Meta`` and gives each model its own exceptions."""
+
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> ModelBase:
+        meta = namespace.pop("Meta", None)
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        parents = [b for b in bases if isinstance(b, ModelBase)]
+        if not parents:  # Model itself
+            return cls
+        model = cast("type[Model]", cls)
+        inherited: dict[str, Field[Any]] = {}
+        for base in reversed(cls.__mro__[1:]):
+            base_meta = getattr(base, "_meta", None)
+            if isinstance(base_meta, ModelOptions):
+                inherited.update(base_meta.fields)
+        own = {k: v for k, v in namespace.items() if isinstance(v, Field)}
+        parent_metas = [getattr(p, "_meta", None) for p in parents]
+        parent_meta = next((m for m in parent_metas if isinstance(m, ModelOptions)), None)
+        model._meta = ModelOptions(
+            model=model,
+            database=getattr(meta, "database", parent_meta.database if parent_meta else None),
+            table=getattr(meta, "table", parent_meta.table if parent_meta else None),
+            session=getattr(meta, "session", parent_meta.session if parent_meta else None),
+            fields={**inherited, **own},
+        )
+        for attname in ("id", "pk", "objects", "save", "delete", "refresh"):
+            if attname in own:
+                raise ConfigurationError(
+                    f"{name}.{attname}: this name is reserved by Model; pick another attribute "
+                    f"name and pass the Softr field name as the first argument"
+                )
+        model.DoesNotExist = type(
+            "DoesNotExist",
+            tuple(p.DoesNotExist for p in parents if hasattr(p, "DoesNotExist"))
+            or (errors.ObjectDoesNotExist,),
+            {"__module__": cls.__module__, "__qualname__": f"{cls.__qualname__}.DoesNotExist"},
+        )
+        model.MultipleObjectsReturned = type(
+            "MultipleObjectsReturned",
+            tuple(
+                p.MultipleObjectsReturned for p in parents if hasattr(p, "MultipleObjectsReturned")
+            )
+            or (errors.MultipleObjectsReturned,),
+            {
+                "__module__": cls.__module__,
+                "__qualname__": f"{cls.__qualname__}.MultipleObjectsReturned",
+            },
+        )
+        with _registry_lock:
+            _registry[name] = model
+            _registry[f"{cls.__module__}.{name}"] = model
+        return cls
+
+
+class Model(metaclass=ModelBase):
+    """Base class of every model. Subclass it, declare fields, and set ``Meta``.
+
+    Example::
+
+        class Contact(Model):
+            name = fields.SingleLineText("Full Name")
+            score = fields.Number("Score")
+
+            class Meta:
+                database = "3f6c2a9e-8b1d-4c7e-9a52-1d0e7b4c6f21"
+                table = "Contacts"
+    """
+
+    _meta: ClassVar[ModelOptions]
+    objects: ClassVar[_ManagerDescriptor] = _ManagerDescriptor()
+    DoesNotExist: ClassVar[type[errors.ObjectDoesNotExist]] = errors.ObjectDoesNotExist
+    MultipleObjectsReturned: ClassVar[type[errors.MultipleObjectsReturned]] = (
+        errors.MultipleObjectsReturned
+    )
+
+    # Instance state. Converted field values are cached in the instance ``__dict__`` under
+    # the field's attribute name: the field descriptors are non-data descriptors at run
+    # time, so once a field has been read, reading it again is a plain attribute lookup.
+    # Rarely-set state has class-level defaults, so hydrating a record sets five keys.
+    id: str | None = None
+    _raw: dict[str, Any]
+    _binding: Binding | None = None
+    _session: Session | None = None
+    _record: Mapping[str, Any] | None = None
+    _prefetched: dict[str, dict[str, Any]] | None = None
+    _deferred: bool = False
+
+    def __init__(self, **values: Any) -> None:
+        meta = self._meta_or_fail()
+        self.id = values.pop("id", None)
+        self._raw = {}
+        unknown = [k for k in values if k not in meta.fields]
+        if unknown:
+            raise UnknownFieldName(meta.name, unknown[0], meta.fields)
+        for attname, value in values.items():
+            setattr(self, attname, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        field = type(self)._meta.fields.get(name)
+        if field is None:
+            object.__setattr__(self, name, value)
+        else:
+            self._set_field_value(field, value)
+
+    @classmethod
+    def _meta_or_fail(cls) -> ModelOptions:
+        meta = cls.__dict__.get("_meta")
+        if not isinstance(meta, ModelOptions):
+            raise TypeError("Model is abstract: subclass it and declare fields")
+        return meta
+
+    # --- construction from API records ------------------------------------------------
+
+    @classmethod
+    def _from_api(cls: type[M], record: Record | Mapping[str, Any], binding: Binding) -> M:
+        """A clean instance for a record the API returned (fields keyed by field id).
+
+        This is the hot path of every read: it only files the record away; each field is
+        converted when first read.
+        """
+        instance = _new_instance(cls)
+        d = instance.__dict__
+        d["id"] = record.get("id")
+        d["_raw"] = record.get("fields") or {}
+        d["_binding"] = binding
+        d["_record"] = record
+        return instance
+
+    @classmethod
+    def from_record(
+        cls: type[M], record: Mapping[str, Any], *, session: Session | None = None
+    ) -> M:
+        """An instance from a raw record dict, as the API returns it.
+
+        ``fields`` may be keyed by field id (the API's default) or by field name (as with
+        ``?fieldNames=true``); names are mapped to ids through the table schema.
+        """
+        binding = bind(cls, cls._meta.get_session(session))
+        raw_fields = dict(record.get("fields") or {})
+        if raw_fields and not any(k in binding.attnames for k in raw_fields):
+            by_name = {f.name: f.id for f in binding.table.fields}
+            raw_fields = {by_name.get(k, k): v for k, v in raw_fields.items()}
+        return cls._from_api({**record, "fields": raw_fields}, binding)
+
+    @classmethod
+    def _stub(cls: type[M], record_id: str, session: Session | None) -> M:
+        """A reference to a record by id whose fields load on first access (one GET)."""
+        instance = cls.__new__(cls)
+        instance.__dict__.update(id=record_id, _raw={}, _session=session, _deferred=True)
+        return instance
+
+    # --- field access (called by the field descriptors) -------------------------------
+
+    def _touched(self) -> Iterator[tuple[Field[Any], Any]]:
+        """The fields read or assigned so far, with their current values."""
+        d = self.__dict__
+        for attname, field in self._meta.fields.items():
+            if attname in d:
+                yield field, d[attname]
+
+    def _raw_value(self, attname: str) -> Any:
+        binding = self._binding
+        if binding is None:
+            return None
+        return self._raw.get(binding.ids.get(attname))  # type: ignore[arg-type]
+
+    def _get_field_value(self, field: Field[Any]) -> Any:
+        """Convert a field on first access and cache it (called by the descriptor only
+        when the value is not cached yet)."""
+        d = self.__dict__
+        attname = field.attname
+        try:
+            raw = d["_raw"].get(d["_binding"].ids[attname])
+        except KeyError:  # not from the API (new, or a stub): no binding, or no such id
+            if self._deferred:
+                self.refresh()
+                return getattr(self, attname)
+            raw = self._raw_value(attname)
+        if field.is_link:
+            value = self._load_links(field, field.to_python(raw))  # type: ignore[arg-type]
+        else:
+            value = field.to_python(raw)
+        d[attname] = value
+        return value
+
+    def _set_field_value(self, field: Field[Any], value: Any) -> None:
+        if field.read_only:
+            raise ReadOnlyField(type(self).__name__, field.attname, value)
+        cleaned = field.clean(value)
+        if isinstance(field, LinkedRecord):
+            cleaned = self._link_instances(field, value, cleaned)
+        self.__dict__[field.attname] = cleaned
+
+    def _own_session(self) -> Session:
+        """The session this instance came through (or was given), else the model's."""
+        if self._session is not None:
+            return self._session
+        if self._binding is not None:
+            return self._binding.session
+        return self._meta.get_session()
+
+    def _load_links(self, field: LinkedRecord[Any], ids: Any) -> Any:
+        id_list = [i for i in (ids or []) if isinstance(i, str)]
+        related = field.related_model()
+        prefetched = (self._prefetched or {}).get(field.attname)
+        if prefetched is not None:
+            found = prefetched
+        elif id_list:
+            from softr_orm.related import fetch_by_ids
+
+            found = fetch_by_ids(related, self._own_session(), id_list)
+        else:
+            found = {}
+        instances = [found[i] for i in id_list if i in found]
+        if field.multiple:
+            return instances
+        return instances[0] if instances else None
+
+    def _link_instances(self, field: LinkedRecord[Any], value: Any, ids: Any) -> Any:
+        given: dict[str, Model] = {}
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if isinstance(item, Model) and item.id:
+                given[item.id] = item
+        related = field.related_model()
+        # Only the session already known: a stub without one resolves its model's session
+        # when it loads, so assigning links never needs a default session.
+        session = self._session or (self._binding.session if self._binding else None)
+        instances = [
+            given.get(i) or related._stub(i, session) for i in (ids or []) if isinstance(i, str)
+        ]
+        if field.multiple:
+            return instances
+        return instances[0] if instances else None
+
+    # --- identity ---------------------------------------------------------------------
+
+    @property
+    def pk(self) -> str | None:
+        return self.id
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When Softr created the record (the record's ``createdAt``), as an aware datetime."""
+        from softr_orm.resources import parse_timestamp
+
+        raw = self._record.get("createdAt") if self._record else None
+        return parse_timestamp(raw) if raw else None
+
+    @property
+    def updated_at(self) -> datetime | None:
+        """When Softr last changed the record (``updatedAt``)."""
+        from softr_orm.resources import parse_timestamp
+
+        raw = self._record.get("updatedAt") if self._record else None
+        return parse_timestamp(raw) if raw else None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model) or type(other)._meta is not type(self)._meta:
+            return NotImplemented
+        if self.id is None or other.id is None:
+            return self is other
+        return self.id == other.id
+
+    def __hash__(self) -> int:
+        if self.id is None:
+            return id(self)
+        return hash((type(self).__qualname__, self.id))
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        ident = self.id or "(unsaved)"
+        label = self._display()
+        return f"<{name} {ident}{' ' + label if label else ''}>"
+
+    def _display(self) -> str:
+        if self._deferred:
+            return ""
+        attname = self._binding.primary_attname if self._binding else None
+        if attname is None:
+            attname = next(
+                (a for a, f in self._meta.fields.items() if f.softr_type == "SINGLE_LINE_TEXT"),
+                None,
+            )
+        if attname is None:
+            return ""
+        try:
+            value = getattr(self, attname)
+        except errors.SoftrError:
+            return ""
+        return f"{attname}={value!r}" if value not in (None, "") else ""
+
+    # --- change tracking --------------------------------------------------------------
+
+    def _write_form(self, field: Field[Any], value: Any) -> Any:
+        if isinstance(field, LinkedRecord):
+            items = value if isinstance(value, list) else ([] if value is None else [value])
+            return [i.id if isinstance(i, Model) else i for i in items]
+        return field.to_api(value)
+
+    def _saved_form(self, field: Field[Any]) -> Any:
+        if self.id is None:
+            return None
+        return field.to_api(field.to_python(self._raw_value(field.attname)))
+
+    def _changed(self) -> list[Field[Any]]:
+        changed = []
+        for field, value in self._touched():
+            if field.read_only:
+                continue
+            new = self._write_form(field, value)
+            if self.id is None:
+                if new not in (None, [], ""):
+                    changed.append(field)
+            elif new != self._saved_form(field):
+                changed.append(field)
+        return changed
+
+    @property
+    def is_dirty(self) -> bool:
+        """True when some field differs from what the server last sent."""
+        return bool(self._changed())
+
+    @property
+    def changed_fields(self) -> dict[str, tuple[Any, Any]]:
+        """Field name -> (value as last saved, current value) for every changed field."""
+        result: dict[str, tuple[Any, Any]] = {}
+        d = self.__dict__
+        for field in self._changed():
+            raw = self._raw_value(field.attname) if self.id is not None else None
+            result[field.attname] = (field.to_python(raw), d[field.attname])
+        return result
+
+    # --- persistence --------------------------------------------------------------------
+
+    def _bind(self) -> Binding:
+        if self._binding is None:
+            self._binding = bind(type(self), self._own_session())
+        return self._binding
+
+    def _body(self, binding: Binding, to_send: list[Field[Any]]) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        d = self.__dict__
+        for field in to_send:
+            fid = binding.ids[field.attname]
+            if field.attname not in d:
+                # Untouched (save(force=True)): resend what the server has, without
+                # converting links into instances (which would cost a request).
+                body[fid] = self._saved_form(field)
+                continue
+            value = d[field.attname]
+            if not isinstance(field, LinkedRecord):
+                # In-place mutation may have put an unchecked item in a list: check it now.
+                value = field.clean(value)
+            self._check_live(field, value, binding.table_fields.get(field.attname))
+            body[fid] = self._write_form(field, value)
+        return body
+
+    def _check_live(self, field: Field[Any], value: Any, live: TableField | None) -> None:
+        if live is None:
+            return
+        if live.readonly:
+            raise ReadOnlyField(type(self).__name__, field.attname, value)
+        check = getattr(field, "check_live_value", None)
+        if check is not None:
+            check(value, live)
+
+    def save(self, force: bool = False) -> SaveResult:
+        """Create the record (POST) or send the changed fields (PATCH).
+
+        A clean instance makes no request. ``force=True`` sends every writable field.
+        After the write the instance holds the server's answer (computed fields,
+        ``updatedAt``) and is clean again.
+        """
+        creating = self.id is None
+        if creating:
+            self._check_required()
+            to_send = [f for f in self._changed()]
+        elif force:
+            to_send = list(self._meta.writable_fields())
+        else:
+            to_send = self._changed()
+            if not to_send:
+                return SaveResult()
+        record = self._write(creating, to_send)
+        self._load(record)
+        names = tuple(f.attname for f in to_send)
+        return SaveResult(created=creating, updated=names, forced=force and not creating)
+
+    def _check_required(self) -> None:
+        for field in self._meta.writable_fields():
+            if field.required:
+                value = self.__dict__.get(field.attname)
+                if value in (None, "", []):
+                    raise InvalidValue(type(self).__name__, field.attname, value, "is required")
+
+    def _write(self, creating: bool, to_send: list[Field[Any]]) -> Record:
+        for attempt in (0, 1):
+            binding = self._bind()
+            body = self._body(binding, to_send)
+            api = binding.session.api
+            try:
+                if creating:
+                    return api.create_record(binding.database_id, binding.table_id, body)
+                assert self.id is not None
+                return api.update_record(binding.database_id, binding.table_id, self.id, body)
+            except UnknownField:
+                if attempt:
+                    raise
+                # The schema changed under us (a field was deleted or recreated): read it
+                # again once, then resend with the new ids.
+                forget(type(self), binding.session)
+                self._session = binding.session
+                self._binding = None
+        raise AssertionError("unreachable")
+
+    def _load(self, record: Mapping[str, Any]) -> None:
+        """Take the server's version of the record: raw values in, cached values out."""
+        d = self.__dict__
+        for attname in self._meta.fields:
+            d.pop(attname, None)
+        d.update(
+            id=record.get("id") or self.id,
+            _raw=dict(record.get("fields") or {}),
+            _record=record,
+            _prefetched=None,
+            _deferred=False,
+        )
+
+    def refresh(self) -> None:
+        """Reload every field from the server, dropping unsaved changes."""
+        if self.id is None:
+            raise errors.SoftrError(
+                f"{type(self).__name__}: an unsaved instance has nothing to refresh"
+            )
+        binding = self._bind()
+        try:
+            record = binding.session.api.get_record(binding.database_id, binding.table_id, self.id)
+        except errors.NotFound:
+            raise type(self).DoesNotExist(
+                f"{type(self).__name__} {self.id} does not exist"
+            ) from None
+        self._load(record)
+
+    def delete(self) -> None:
+        """Delete the record. The instance keeps its values but loses its id."""
+        if self.id is None:
+            raise errors.SoftrError(f"{type(self).__name__}: an unsaved instance cannot be deleted")
+        binding = self._bind()
+        binding.session.api.delete_record(binding.database_id, binding.table_id, self.id)
+        self.id = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Field name -> Python value, plus ``id``; linked records appear as ids."""
+        result: dict[str, Any] = {"id": self.id}
+        d = self.__dict__
+        for attname, field in self._meta.fields.items():
+            if isinstance(field, LinkedRecord) and attname not in d:
+                ids = field.to_python(self._raw_value(attname)) or []
+                result[attname] = ids if field.multiple else (ids[0] if ids else None)
+            elif isinstance(field, LinkedRecord):
+                ids = self._write_form(field, d[attname])
+                result[attname] = ids if field.multiple else (ids[0] if ids else None)
+            else:
+                result[attname] = getattr(self, attname)
+        return result
+
+    @classmethod
+    def check_schema(cls, session: Session | None = None) -> list[str]:
+        """Problems between this model and the live table (empty when they agree).
+
+        Reads the table afresh (not from the session's cache), and reports missing fields,
+        type mismatches, read-only mismatches and fields renamed in Softr.
+        """
+        from softr_orm.schema import check_model
+
+        problems: list[str] = check_model(cls, cls._meta.get_session(session))
+        return problems

@@ -15,8 +15,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Tools around softr-orm: a demo, a local Softr emulator, schema tools.",
     )
     parser.add_argument("--version", action="version", version=f"softr-orm {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Each sub-command lives beside what it drives; imports stay lazy so --help is quick and
+    # the emulator's werkzeug is needed only by the commands that start it.
+    demo = subparsers.add_parser(
+        "demo",
+        help="tour the ORM against the embedded emulator and its demo CRM",
+        description=(
+            "Start the embedded Softr emulator with the demo CRM (Companies, Contacts, Deals), "
+            "declare models for it and walk through queries, a prefetch, an edit and a count."
+        ),
+    )
+    demo.set_defaults(handler=_run_demo)
+    from softr_orm.emulator.cli import add_parser as add_emulator
+
+    add_emulator(subparsers)
     return parser
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from softr_orm.demo import run
+
+    return run()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -103,6 +103,7 @@ def make_binding() -> Binding:
         table_fields={a: table.fields[i] for i, a in enumerate(ATTNAMES)},
         record_id_field=None,
         primary_attname="name",
+        extra={"model": Person},
     )
 
 

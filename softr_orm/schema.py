@@ -171,6 +171,7 @@ def _resolve(model: type[Any], session: Session) -> Binding:
         table_fields=table_fields,
         record_id_field=record_id_field,
         primary_attname=primary,
+        extra={"model": model},
     )
 
 

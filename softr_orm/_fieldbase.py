@@ -266,7 +266,7 @@ class Field(Generic[_V]):
     def _bind_options(self, options: Mapping[str, Any]) -> None:
         """Hook: derive validation state from the live ``options``."""
 
-    def check_live_value(self, value: Any, table_field: Any) -> None:
+    def check_live_value(self, value: Any, table_field: Any) -> Any:
         """Check a cleaned value against a live field's options, without remembering them.
 
         Unlike :meth:`bind_schema` this leaves the field untouched, so a model shared by
@@ -274,14 +274,17 @@ class Field(Generic[_V]):
         to write to. Only types with option-dependent rules (choices, the rating maximum, a
         text ``maxLength``) do any work.
 
+        Returns:
+            The value as the live field takes it (e.g. a choice label in its canonical case).
+
         Raises:
             InvalidValue: the live field would refuse the value.
         """
         if self.read_only or type(self)._bind_options is Field._bind_options:
-            return
+            return value
         probe = copy.copy(self)
         probe.bind_schema(table_field)
-        probe.clean(value)
+        return probe.clean(value)
 
     def matches_type(self, softr_type: str, options: Mapping[str, Any]) -> bool:
         """Whether a live field of this type can back this declaration."""

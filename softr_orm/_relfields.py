@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from . import values
 from ._fieldbase import SET_LOOKUPS, FieldOptions, ItemsField, is_listish
 from ._fieldkinds import UserField, valid_url
+from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -247,7 +248,16 @@ class LinkedRecord(ItemsField[_V]):
         """
         if self._target is None:
             resolve = importlib.import_module("softr_orm.model").resolve_model
-            self._target = resolve(self.to)
+            owner = self.model
+            target = None
+            if owner is not None and "." not in self.to:
+                # A model of the declaring module first (as Django resolves within an app),
+                # so another module's model of the same name cannot take its place.
+                try:
+                    target = resolve(f"{owner.__module__}.{self.to}")
+                except ConfigurationError:
+                    target = None
+            self._target = target if target is not None else resolve(self.to)
         return self._target
 
     @property

@@ -99,16 +99,24 @@ def bulk_update(qs: QuerySet[Any], values: Mapping[str, Any]) -> BulkResult:
     """PATCH ``values`` onto every record ``qs`` matches. Values are checked before any request."""
     model = qs.model
     fields = model._meta.fields
-    checked: dict[str, Any] = {}
+    cleaned: dict[str, Any] = {}
     for name, value in values.items():
         field_obj = fields.get(name)
         if field_obj is None:
             raise FieldError(model.__name__, name, fields)
         if field_obj.read_only:
             raise ReadOnlyField(model.__name__, name, value)
-        checked[name] = field_obj.to_api(field_obj.clean(value))
+        cleaned[name] = field_obj.clean(value)
     binding = qs._binding()
-    body = {binding.ids[name]: value for name, value in checked.items()}
+    for name, value in cleaned.items():
+        # As save() does: the live options (choices, rating maximum, maxLength) are checked
+        # once here, rather than failing once per record on the server.
+        live = binding.table_fields.get(name)
+        if live is not None:
+            if live.readonly:
+                raise ReadOnlyField(model.__name__, name, values[name])
+            cleaned[name] = fields[name].check_live_value(value, live)
+    body = {binding.ids[name]: fields[name].to_api(value) for name, value in cleaned.items()}
     api = binding.session.api
     ids = _matched_ids(qs)
     if not body:

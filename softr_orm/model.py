@@ -44,14 +44,23 @@ _new_instance = object.__new__
 
 # Model classes by name, for ``LinkedRecord("Company", to="Company")``. Weak, so that models
 # defined inside tests or functions do not pile up; it holds classes, never data.
-_registry: weakref.WeakValueDictionary[str, type[Model]] = weakref.WeakValueDictionary()
+# Every class registered under a name is kept (weakly), newest last: when a newer model of
+# the same name goes away, the older one is found again rather than lost.
+_registry: dict[str, list[weakref.ref[type[Model]]]] = {}
 _registry_lock = threading.Lock()
+
+
+def _register(key: str, model: type[Model]) -> None:
+    refs = [r for r in _registry.get(key, ()) if r() is not None]
+    refs.append(weakref.ref(model))
+    _registry[key] = refs
 
 
 def resolve_model(name: str) -> type[Model]:
     """The model class registered under ``name`` (its class name or ``module.ClassName``)."""
     with _registry_lock:
-        found = _registry.get(name)
+        alive = [m for m in (r() for r in _registry.get(name, ())) if m is not None]
+        found = alive[-1] if alive else None
     if found is None:
         raise ConfigurationError(f"no model named {name!r} is defined (yet)")
     return found
@@ -173,8 +182,8 @@ class Manager(Generic[M]):
     def exists(self) -> bool:
         return self.get_queryset().exists()
 
-    def iterator(self, page_size: int = 200) -> Iterator[M]:
-        return self.get_queryset().iterator(page_size=page_size)
+    def iterator(self, page_size: int = 200, progress: bool | None = None) -> Iterator[M]:
+        return self.get_queryset().iterator(page_size=page_size, progress=progress)
 
     def in_bulk(self, ids: Iterable[str]) -> dict[str, M]:
         return self.get_queryset().in_bulk(ids)
@@ -278,8 +287,8 @@ class ModelBase(type):
             },
         )
         with _registry_lock:
-            _registry[name] = model
-            _registry[f"{cls.__module__}.{name}"] = model
+            _register(name, model)
+            _register(f"{cls.__module__}.{name}", model)
         return cls
 
 
@@ -418,7 +427,7 @@ class Model(metaclass=ModelBase):
                     d[name] = to_python(raw_fields.get(fid))
             if attname in d:
                 return d[attname]
-            raw = raw_fields.get(binding.ids.get(attname))  # type: ignore[arg-type]
+            raw = raw_fields.get(binding.ids.get(attname))
         if field.is_link:
             value = self._load_links(field, field.to_python(raw))  # type: ignore[arg-type]
         else:
@@ -592,21 +601,26 @@ class Model(metaclass=ModelBase):
                 body[fid] = self._saved_form(field)
                 continue
             value = d[field.attname]
-            if not isinstance(field, LinkedRecord):
-                # In-place mutation may have put an unchecked item in a list: check it now.
-                value = field.clean(value)
-            self._check_live(field, value, binding.table_fields.get(field.attname))
+            live = binding.table_fields.get(field.attname)
+            if isinstance(field, LinkedRecord):
+                self._check_live(field, value, live)
+            else:
+                # In-place mutation may have put an unchecked item in a list: check it now,
+                # and against the live options (a choice label in its canonical case).
+                value = self._check_live(field, field.clean(value), live)
             body[fid] = self._write_form(field, value)
         return body
 
-    def _check_live(self, field: Field[Any], value: Any, live: TableField | None) -> None:
+    def _check_live(self, field: Field[Any], value: Any, live: TableField | None) -> Any:
+        """``value`` as the live field takes it; raises when the live field refuses it."""
         if live is None:
-            return
+            return value
         if live.readonly:
             raise ReadOnlyField(type(self).__name__, field.attname, value)
         check = getattr(field, "check_live_value", None)
         if check is not None:
-            check(value, live)
+            return check(value, live)
+        return value
 
     def save(self, force: bool = False) -> SaveResult:
         """Create the record (POST) or send the changed fields (PATCH).

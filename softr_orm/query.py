@@ -24,7 +24,7 @@ from softr_orm.conditions import (
     substitute_record_id,
 )
 from softr_orm.errors import FieldError, NotFound, QueryError
-from softr_orm.fetching import Fetcher, prefetch_links
+from softr_orm.fetching import Fetcher, _progress_bar, prefetch_links
 from softr_orm.fields import LinkedRecord
 from softr_orm.schema import Binding, bind
 
@@ -190,6 +190,11 @@ class QuerySet(Generic[M]):
         tree = self._resolve(self._where, lambda field: str(field.attname))
         return record_ids(tree)
 
+    def _id_listing(self) -> list[str] | None:
+        """The ids of a pure id query to list by GET, or None when it must be searched:
+        an explicit ``order_by()`` needs the server's sorting (GETs come in id order)."""
+        return None if self._ordering else self._pure_id_query()
+
     # --- evaluation --------------------------------------------------------------------
 
     def _fetcher(self, reverse: bool = False) -> Fetcher[M]:
@@ -209,7 +214,7 @@ class QuerySet(Generic[M]):
 
     def _fetch_all(self) -> list[M]:
         if self._result_cache is None:
-            ids = self._pure_id_query()
+            ids = self._id_listing()
             if ids is not None:
                 results = list(self.in_bulk(ids).values())
                 results = results[self._low : self._high]
@@ -285,16 +290,33 @@ class QuerySet(Generic[M]):
 
     # --- terminal methods --------------------------------------------------------------
 
-    def iterator(self, page_size: int = 200) -> Iterator[M]:
-        """Stream the results page by page; memory stays bounded by about two pages."""
-        ids = self._pure_id_query()
+    def iterator(self, page_size: int = 200, progress: bool | None = None) -> Iterator[M]:
+        """Stream the results page by page; memory stays bounded by about two pages.
+
+        ``progress=True`` (default: as set by :meth:`progress`) shows a tqdm bar, if tqdm is
+        installed, counting records as they arrive (with a total only for a bounded slice).
+        """
+        if self._frozen and self._result_cache is not None:
+            # A slice of evaluated results (or a stepped slice) holds records, not a query.
+            yield from self._result_cache
+            return
+        ids = self._id_listing()
         if ids is not None:
-            yield from self.in_bulk(ids).values()
+            yield from list(self.in_bulk(ids).values())[self._low : self._high]
             return
         fetcher = self._fetcher()
-        for page in fetcher.stream(self._low, self._high, page_size=page_size):
-            self._do_prefetch(page)
-            yield from page
+        enabled = self._progress if progress is None else progress
+        total = None if self._high is None else self._high - self._low
+        bar = _progress_bar(total, enabled, self.model.__name__)
+        try:
+            for page in fetcher.stream(self._low, self._high, page_size=page_size):
+                self._do_prefetch(page)
+                if bar is not None:
+                    bar.update(len(page))
+                yield from page
+        finally:
+            if bar is not None:
+                bar.close()
 
     def count(self) -> int:
         """The number of matching records: one request (``limit=1``, ``metadata.total``)."""
@@ -421,7 +443,7 @@ class QuerySet(Generic[M]):
         (later pages differ only in ``paging.offset``). Resolving names to ids may need one
         schema request (cached on the session).
         """
-        ids = self._pure_id_query()
+        ids = self._id_listing()
         if ids is not None:
             return [{"get": [*ids]}]
         return self._fetcher().bodies(self._low, self._high)

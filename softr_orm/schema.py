@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from softr_orm.errors import ConfigurationError, NotFound, SchemaError
+from softr_orm.errors import ConfigurationError, Forbidden, NotFound, SchemaError
 
 if TYPE_CHECKING:
     from softr_orm.fields import Field
     from softr_orm.resources import Table, TableField
     from softr_orm.session import Session
 
-__all__ = ["Binding", "bind", "forget", "resolve_table"]
+__all__ = ["Binding", "bind", "check_model", "create_table_for", "forget", "resolve_table"]
 
 
 @dataclass(frozen=True)
@@ -199,11 +199,15 @@ def check_model(model: type[Any], session: Session) -> list[str]:
     pinned by id whose Softr name has changed (renamed in Softr; the model still works).
     """
     meta = model._meta
+    if not meta.database or not meta.table:
+        return [f"{model.__name__}: Meta needs both `database` (an id) and `table` (id or name)"]
     forget(model, session)
     try:
         table = resolve_table(session, meta.database, meta.table)
     except SchemaError as error:
         return [f"{model.__name__}: {error}"]
+    except (NotFound, Forbidden) as error:
+        return [f"{model.__name__}: database {meta.database} cannot be read: {error}"]
     by_id = {f.id: f for f in table.fields}
     by_name: dict[str, TableField] = {}
     folded: dict[str, list[TableField]] = {}
@@ -216,7 +220,11 @@ def check_model(model: type[Any], session: Session) -> list[str]:
         where = f"{model.__name__}.{attname}"
         if live is None:
             wanted = declared.field_id or declared.name or attname
-            problems.append(f"{where}: the table {table.name!r} has no field {wanted!r}")
+            problem = f"{where}: the table {table.name!r} has no field {wanted!r}"
+            namesake = by_name.get(declared.name or attname) if declared.field_id else None
+            if namesake is not None:  # deleted and re-created, or pinned to the wrong id
+                problem += f" (a field named {namesake.name!r} has id {namesake.id!r})"
+            problems.append(problem)
             continue
         if declared.field_id and declared.name and live.name != declared.name:
             problems.append(
@@ -225,3 +233,16 @@ def check_model(model: type[Any], session: Session) -> list[str]:
             )
         problems.extend(declared.check_type(live))
     return problems
+
+
+def create_table_for(
+    model: type[Any],
+    session: Session | None = None,
+    database_id: str | None = None,
+    **options: Any,
+) -> Table:
+    """Create a Softr table for ``model``; see :func:`softr_orm.schema_tools.create_table_for`."""
+    # Imported here: schema_tools needs softr_orm.model, which imports this module.
+    from softr_orm.schema_tools import create_table_for as create
+
+    return create(model, session, database_id, **options)

@@ -44,7 +44,7 @@ from softr_orm._httputil import (
     redact,
     scrub_exception,
 )
-from softr_orm.constants import DATABASE_API_URL, USERS_API_URL
+from softr_orm.constants import API_KEY_HEADER, DATABASE_API_URL, USERS_API_URL
 from softr_orm.ratelimit import RateLimiter, RateLimits
 from softr_orm.retry import (
     RETRYABLE_STATUSES,
@@ -225,7 +225,9 @@ class Session:
     # --- safety ---------------------------------------------------------------------------
 
     def __repr__(self) -> str:
-        return f"<Session base_url={self.base_url!r} key='***'>"
+        # getattr: a half-built session (an __init__ that raised) shows up in tracebacks
+        # rendered with their locals, and its repr must not fail there.
+        return f"<Session base_url={getattr(self, 'base_url', None)!r} key='***'>"
 
     def __reduce__(self) -> tuple[Any, ...]:
         raise TypeError(_NO_PICKLE)
@@ -413,11 +415,20 @@ class Session:
             # requests "requotes" URLs, turning %2E back into "."; keep our exact encoding.
             prepared.url = url
             settings = self._http.merge_environment_settings(url, {}, None, None, None)
-            return self._http.send(
+            response = self._http.send(
                 prepared, timeout=self.timeout, allow_redirects=False, **settings
             )
         except requests.RequestException as exc:
             return exc
+        # The key was needed on the wire only. The response keeps the prepared request, and an
+        # error raised from request() keeps the response in its traceback's frame locals: give
+        # the response a scrubbed copy (the sent request itself is left as it was).
+        sent = response.request
+        if sent is not None and API_KEY_HEADER in sent.headers:
+            scrubbed = sent.copy()
+            scrubbed.headers[API_KEY_HEADER] = "***"
+            response.request = scrubbed
+        return response
 
     def add_listener(self, listener: Callable[[RequestEvent], None]) -> None:
         """Call ``listener`` with a :class:`RequestEvent` after every HTTP attempt.

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.routing.exceptions import RequestRedirect
 from werkzeug.wrappers import Request, Response
@@ -88,7 +88,10 @@ def parse_int(raw: str | None, name: str, default: int) -> int:
     text = raw.strip()
     if not text.isdigit() or not text.isascii():
         raise bad_request(f"'{name}' must be a non-negative integer, got {raw!r}", parameter=name)
-    return int(text)
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts (4300)
+        raise bad_request(f"'{name}' is too large", parameter=name) from None
 
 
 def clamp_limit(limit: int) -> int:
@@ -111,7 +114,11 @@ class Call:
 
     def body_bytes(self) -> bytes:
         limit = self.app.max_body_bytes
-        data = self.request.stream.read(limit + 1)
+        try:
+            data = self.request.stream.read(limit + 1)
+        except (OSError, ValueError, HTTPException) as exc:
+            # A broken chunked encoding, or a body shorter than its Content-Length.
+            raise bad_request(f"the request body could not be read: {exc}") from None
         if len(data) > limit:
             raise ApiError("PAYLOAD_TOO_LARGE", f"request body exceeds {limit} bytes")
         return data

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import secrets
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
@@ -37,6 +39,28 @@ class _RequestHandler(WSGIRequestHandler):
         # Nothing has been written; closing now makes the client see the server hang up
         # without a response (http.client's RemoteDisconnected).
         self.close_connection = True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Protocol-level refusals (a garbled request line, a URI or header too long, an unknown
+        HTTP version) in the API's error shape, not http.server's HTML page: a client parses
+        every answer of the emulator the same way."""
+        text = message or self.responses.get(code, ("Bad request",))[0]
+        body = json.dumps(
+            {
+                "message": text,
+                "errorCode": "BAD_REQUEST",
+                "details": {"traceId": secrets.token_hex(8)},
+            }
+        ).encode()
+        self.log_error("code %d, message %s", code, text)
+        self.send_response(code, message)
+        self.send_header("Connection", "close")
+        self.close_connection = True
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if self.verbose:

@@ -55,6 +55,10 @@ def loads(data: bytes | str) -> Any:
         raise JSONDecodeError(f"body is not UTF-8: {exc}") from None
     except json.JSONDecodeError as exc:
         raise JSONDecodeError(str(exc)) from None
+    except RecursionError:
+        raise JSONDecodeError("JSON nested too deeply") from None
+    except ValueError as exc:  # an integer beyond Python's 4300-digit conversion limit
+        raise JSONDecodeError(str(exc)) from None
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -104,7 +108,11 @@ _INSTANT_RE = re.compile(
 def format_instant(value: dt.datetime) -> str:
     """The API's timestamp form, UTC with milliseconds: ``2026-05-07T12:00:00.000Z``."""
     utc = value.astimezone(dt.timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # Not strftime: its %Y drops the leading zeros of years before 1000 ("88-09-28").
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+        f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
+    )
 
 
 def parse_instant(text: str) -> dt.datetime | None:
@@ -126,7 +134,7 @@ def parse_instant(text: str) -> dt.datetime | None:
                 return None
             tz = dt.timezone(-delta if sign == "-" else delta)
         micro = int((fraction or "0").ljust(6, "0")[:6])
-        return dt.datetime(
+        moment = dt.datetime(
             int(year),
             int(month),
             int(day),
@@ -136,7 +144,9 @@ def parse_instant(text: str) -> dt.datetime | None:
             micro,
             tzinfo=tz,
         )
-    except ValueError:
+        moment.astimezone(dt.timezone.utc)  # e.g. 9999-12-31T23:00-05:00 has no UTC form
+        return moment
+    except (ValueError, OverflowError):
         return None
 
 

@@ -12,13 +12,9 @@ requests go through :mod:`softr_orm.api`, names become ids through :mod:`softr_o
 
 from __future__ import annotations
 
-import dataclasses
-import threading
-import weakref
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from softr_orm import errors
 from softr_orm.errors import (
@@ -29,10 +25,11 @@ from softr_orm.errors import (
     UnknownFieldName,
 )
 from softr_orm.fields import Field, LinkedRecord
+from softr_orm.manager import Manager, _ManagerDescriptor
+from softr_orm.options import ModelOptions, SaveResult, _register, _registry_lock, resolve_model
 from softr_orm.schema import Binding, bind, forget
 
 if TYPE_CHECKING:
-    from softr_orm.query import QuerySet
     from softr_orm.resources import Record, TableField
     from softr_orm.session import Session
 
@@ -41,185 +38,6 @@ __all__ = ["Manager", "Model", "ModelOptions", "SaveResult", "resolve_model"]
 M = TypeVar("M", bound="Model")
 
 _new_instance = object.__new__
-
-# Model classes by name, for ``LinkedRecord("Company", to="Company")``. Weak, so that models
-# defined inside tests or functions do not pile up; it holds classes, never data.
-# Every class registered under a name is kept (weakly), newest last: when a newer model of
-# the same name goes away, the older one is found again rather than lost.
-_registry: dict[str, list[weakref.ref[type[Model]]]] = {}
-_registry_lock = threading.Lock()
-
-
-def _register(key: str, model: type[Model]) -> None:
-    refs = [r for r in _registry.get(key, ()) if r() is not None]
-    refs.append(weakref.ref(model))
-    _registry[key] = refs
-
-
-def resolve_model(name: str) -> type[Model]:
-    """The model class registered under ``name`` (its class name or ``module.ClassName``)."""
-    with _registry_lock:
-        alive = [m for m in (r() for r in _registry.get(name, ())) if m is not None]
-        found = alive[-1] if alive else None
-    if found is None:
-        raise ConfigurationError(f"no model named {name!r} is defined (yet)")
-    return found
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    """What ``save()`` did.
-
-    Attributes:
-        created: a new record was created (POST).
-        updated: the names of the fields that were sent (empty when nothing had changed
-            and no request was made).
-        forced: ``save(force=True)`` sent every writable field.
-    """
-
-    created: bool = False
-    updated: tuple[str, ...] = ()
-    forced: bool = False
-
-    @property
-    def saved(self) -> bool:
-        """True when a request was made."""
-        return self.created or bool(self.updated)
-
-    # pyairtable spells it this way
-    @property
-    def field_names(self) -> tuple[str, ...]:
-        return self.updated
-
-
-@dataclass
-class ModelOptions:
-    """A model's ``_meta``: where its records live and which fields it declares."""
-
-    model: type[Model]
-    database: str | None
-    table: str | None
-    session: Session | None
-    fields: dict[str, Field[Any]] = dataclasses.field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        return self.model.__name__
-
-    def get_session(self, override: Session | None = None) -> Session:
-        """The session to use: an explicit one, else ``Meta.session``, else the default."""
-        if override is not None:
-            return override
-        if self.session is not None:
-            return self.session
-        from softr_orm.session import default_session
-
-        return default_session()
-
-    def writable_fields(self) -> Iterator[Field[Any]]:
-        return (f for f in self.fields.values() if not f.read_only)
-
-
-class _ManagerDescriptor:
-    """Makes ``Model.objects`` a manager typed for the class it is read from."""
-
-    @overload
-    def __get__(self, instance: None, owner: type[M]) -> Manager[M]: ...
-    @overload
-    def __get__(self, instance: M, owner: type[M]) -> Manager[M]: ...
-    def __get__(self, instance: Any, owner: type[M]) -> Manager[M]:
-        if instance is not None:
-            raise AttributeError("Manager isn't accessible via model instances; use the class")
-        return Manager(owner)
-
-
-class Manager(Generic[M]):
-    """The entry point for queries on a model: ``Model.objects``.
-
-    Every method starts a fresh :class:`~softr_orm.query.QuerySet`; see there.
-    """
-
-    def __init__(self, model: type[M], session: Session | None = None) -> None:
-        self.model = model
-        self._session = session
-
-    def __repr__(self) -> str:
-        return f"<Manager for {self.model.__name__}>"
-
-    def get_queryset(self) -> QuerySet[M]:
-        from softr_orm.query import QuerySet
-
-        return QuerySet(self.model, session=self._session)
-
-    def using(self, session: Session) -> Manager[M]:
-        """The same model through another session (another token, another tenant)."""
-        return Manager(self.model, session)
-
-    def all(self) -> QuerySet[M]:
-        return self.get_queryset()
-
-    def filter(self, *args: Any, **kwargs: Any) -> QuerySet[M]:
-        return self.get_queryset().filter(*args, **kwargs)
-
-    def exclude(self, *args: Any, **kwargs: Any) -> QuerySet[M]:
-        return self.get_queryset().exclude(*args, **kwargs)
-
-    def order_by(self, *keys: str) -> QuerySet[M]:
-        return self.get_queryset().order_by(*keys)
-
-    def get(self, *args: Any, **kwargs: Any) -> M:
-        return self.get_queryset().get(*args, **kwargs)
-
-    def first(self) -> M | None:
-        return self.get_queryset().first()
-
-    def last(self) -> M | None:
-        return self.get_queryset().last()
-
-    def count(self) -> int:
-        return self.get_queryset().count()
-
-    def exists(self) -> bool:
-        return self.get_queryset().exists()
-
-    def iterator(self, page_size: int = 200, progress: bool | None = None) -> Iterator[M]:
-        return self.get_queryset().iterator(page_size=page_size, progress=progress)
-
-    def in_bulk(self, ids: Iterable[str]) -> dict[str, M]:
-        return self.get_queryset().in_bulk(ids)
-
-    def view(self, view_id: str) -> QuerySet[M]:
-        return self.get_queryset().view(view_id)
-
-    def prefetch(self, *names: str) -> QuerySet[M]:
-        return self.get_queryset().prefetch(*names)
-
-    def values(self, *names: str) -> Any:
-        return self.get_queryset().values(*names)
-
-    def values_list(self, *names: str, flat: bool = False) -> Any:
-        return self.get_queryset().values_list(*names, flat=flat)
-
-    def create(self, **values: Any) -> M:
-        """Create a record (one POST) and return it as an instance."""
-        # The session goes in before the values, so links given as ids become stubs that
-        # load through it (and no default session is needed when one was given).
-        instance = self.model.__new__(self.model)
-        instance._session = self._session
-        instance.__init__(**values)  # type: ignore[misc]
-        instance.save()
-        return instance
-
-    def get_or_create(
-        self, defaults: Mapping[str, Any] | None = None, **lookup: Any
-    ) -> tuple[M, bool]:
-        """Like Django's: one search, and a create only when nothing matched."""
-        try:
-            return self.get(**lookup), False
-        except self.model.DoesNotExist:
-            params = {k: v for k, v in lookup.items() if "__" not in k}
-            params.update(defaults or {})
-            return self.create(**params), True
 
 
 def _readers(binding: Binding) -> list[tuple[str, str, Any]]:

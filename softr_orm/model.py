@@ -380,7 +380,9 @@ class Model(metaclass=ModelBase):
                 continue
             new = self._write_form(field, value)
             if self.id is None:
-                if new not in (None, [], ""):
+                # A new record: anything but the field's empty value (None, [], and for a
+                # checkbox False) is something to send.
+                if new not in (None, [], "") and new != field.to_api(field.to_python(None)):
                     changed.append(field)
             elif new != self._saved_form(field):
                 changed.append(field)
@@ -393,12 +395,22 @@ class Model(metaclass=ModelBase):
 
     @property
     def changed_fields(self) -> dict[str, tuple[Any, Any]]:
-        """Field name -> (value as last saved, current value) for every changed field."""
+        """Field name -> (value as last saved, current value) for every changed field.
+
+        Linked-record fields show record ids on both sides (no request is made to load the
+        records they used to point at).
+        """
         result: dict[str, tuple[Any, Any]] = {}
         d = self.__dict__
         for field in self._changed():
             raw = self._raw_value(field.attname) if self.id is not None else None
-            result[field.attname] = (field.to_python(raw), d[field.attname])
+            old = field.to_python(raw)
+            new = d[field.attname]
+            if field.is_link:
+                new = self._write_form(field, new)
+                if not field.multiple:
+                    old, new = (old[0] if old else None), (new[0] if new else None)
+            result[field.attname] = (old, new)
         return result
 
     # --- persistence --------------------------------------------------------------------

@@ -11,13 +11,19 @@ once after a quiet period. Clock and sleep are injectable so tests never sleep f
 
 A burst must not push a second past the server's limit: a plain bucket of rate ``r`` and
 capacity ``b`` lets ``r + b - 1`` requests into one second after a quiet period (44 reads at
-40/s with a burst of 5), and Softr counts requests per second. So each of the session's buckets
-also remembers its last ``floor(rate)`` requests and lets no other one start less than
-``1 s + window_margin`` after the oldest of them: no window of that length ever holds more than
-``rate`` requests. It does so twice: when slots are reserved (so waiting threads are scheduled
-in order), and again, against the times requests were actually let go, just before sending
-(a thread that woke late, after a GC pause or a busy CPU, would otherwise go out together
-with the next ones). The margin absorbs jitter between our clock and the server's.
+40/s with a burst of 5), while Softr counts requests per second. So each of the session's
+buckets also holds at most ``floor(rate)`` requests in any one-second window, twice over:
+
+* when slots are reserved, no slot starts less than a second after the ``floor(rate)``-th
+  slot before it (this keeps the schedule, and the order of waiting threads, honest);
+* when a request is let go, it goes only if fewer than ``floor(rate)`` earlier requests are
+  still in flight or were answered less than a second ago (:meth:`RateLimiter.slot`).
+
+The second rule makes the promise hold on the *server's* clock, whatever the delays: the server
+saw each request between the moment we let it go and the moment its answer arrived, so a
+request let go a full second after an earlier one was answered cannot share a second with it
+there. A thread that woke late (a GC pause, a busy CPU) or a slow network then costs
+throughput, never a 429.
 """
 
 from __future__ import annotations
@@ -26,18 +32,30 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
 from softr_orm.constants import READ_RATE_LIMIT, WRITE_RATE_LIMIT
 
-__all__ = ["RateLimiter", "RateLimits", "TokenBucket"]
+__all__ = ["RateLimiter", "RateLimits", "Ticket", "TokenBucket"]
 
 Bucket = Literal["read", "write"]
 
 # Float noise below this is not worth a sleep() call (and would make fake-clock tests flaky).
 _EPSILON = 1e-9
+# How often to look again when a window is full of requests still in flight.
+_POLL = 0.01
+
+
+class Ticket:
+    """A request let go by a bucket: in flight until :meth:`TokenBucket.release` sets ``end``."""
+
+    __slots__ = ("end",)
+
+    def __init__(self) -> None:
+        self.end = math.inf
 
 
 @dataclass(frozen=True)
@@ -49,22 +67,17 @@ class RateLimits:
         write: sustained writes per second (other POSTs, PUT, PATCH, DELETE, the Users API).
         burst: how many requests a bucket lets through back to back after a quiet period
             (never so many that one second holds more than the rate).
-        window_margin: seconds added to the server's one-second window when counting, so that
-            network jitter cannot squeeze ``rate + 1`` requests into one second on its side.
     """
 
     read: float = READ_RATE_LIMIT
     write: float = WRITE_RATE_LIMIT
     burst: int = 5
-    window_margin: float = 0.25
 
     def __post_init__(self) -> None:
         if not self.read > 0 or not self.write > 0:
             raise ValueError(f"rates must be positive, got read={self.read}, write={self.write}")
         if self.burst < 1:
             raise ValueError(f"burst must be at least 1, got {self.burst}")
-        if not self.window_margin >= 0:
-            raise ValueError(f"window_margin must be >= 0, got {self.window_margin}")
 
 
 class TokenBucket:
@@ -75,8 +88,9 @@ class TokenBucket:
         capacity: the most tokens the bucket holds, i.e. the burst size.
         clock: a monotonic clock in seconds (``time.monotonic``).
         sleep: called with the seconds to wait (``time.sleep``).
-        window_limit: if given, at most this many requests start in any ``window`` seconds
-            (on top of the rate; see the module docstring).
+        window_limit: if given, no ``window`` seconds hold more than this many requests,
+            counted from their reserved slots and, for requests taken with :meth:`take`, up
+            to their :meth:`release` (on top of the rate; see the module docstring).
         window: the length of that window in seconds.
     """
 
@@ -109,14 +123,14 @@ class TokenBucket:
         # Theoretical arrival time: when the bucket will be full again if nobody else asks.
         self._tat = float("-inf")
         self._paused_until = float("-inf")
-        # Start times of the last ``window_limit`` reservations (they never decrease), and
-        # the times the last ``window_limit`` requests were actually let go.
+        # Start times of the last ``window_limit`` reservations (they never decrease), and the
+        # requests let go that are in flight or were answered less than ``window`` ago.
         self._window = float(window)
-        self._recent: deque[float] | None = None
-        self._sent: deque[float] | None = None
-        if window_limit is not None:
-            self._recent = deque(maxlen=window_limit)
-            self._sent = deque(maxlen=window_limit)
+        self._window_limit = window_limit
+        self._recent: deque[float] | None = (
+            None if window_limit is None else deque(maxlen=window_limit)
+        )
+        self._active: list[Ticket] = []
 
     def reserve(self) -> float:
         """Take one token and return how many seconds the caller must wait before using it."""
@@ -133,26 +147,54 @@ class TokenBucket:
         return wait if wait > _EPSILON else 0.0
 
     def acquire(self) -> float:
-        """Take one token, sleeping until it is available. Returns the seconds waited."""
+        """Take one token, sleeping until it is available. Returns the seconds waited.
+
+        The request counts as answered at once; :meth:`take` and :meth:`release` keep it in
+        the window until it really is.
+        """
+        wait, ticket = self.take()
+        self.release(ticket)
+        return wait
+
+    def take(self) -> tuple[float, Ticket | None]:
+        """Wait for a token and for room in the window; returns (seconds waited, ticket).
+
+        The ticket keeps the request in the window until :meth:`release` is called with it
+        (when the answer has arrived). No ticket is issued without a ``window_limit``.
+        """
         wait = self.reserve()
         if wait > 0:
             self._sleep(wait)
-        sent = self._sent
-        if sent is None:
-            return wait
+        limit = self._window_limit
+        if limit is None:
+            return wait, None
         while True:
             with self._lock:
                 now = self._clock()
-                if len(sent) < (sent.maxlen or 0) or sent[0] + self._window <= now:
-                    sent.append(now)
-                    return wait
-                extra = sent[0] + self._window - now
+                cutoff = now - self._window
+                active = [t for t in self._active if t.end > cutoff]
+                self._active = active
+                if len(active) < limit:
+                    ticket = Ticket()
+                    active.append(ticket)
+                    return wait, ticket
+                # Room comes once enough of them were answered a full window ago.
+                free_at = sorted(t.end for t in active)[len(active) - limit] + self._window
+                extra = _POLL if free_at == math.inf else max(free_at - now, _EPSILON)
             self._sleep(extra)
             wait += extra
             if self._clock() <= now:  # a clock that stands still (tests): do not spin
                 with self._lock:
-                    sent.append(now)
-                return wait
+                    ticket = Ticket()
+                    self._active.append(ticket)
+                return wait, ticket
+
+    def release(self, ticket: Ticket | None) -> None:
+        """Mark the request of ``ticket`` answered (or failed) now."""
+        if ticket is None:
+            return
+        with self._lock:
+            ticket.end = min(ticket.end, self._clock())
 
     def pause(self, seconds: float) -> None:
         """Let nothing through for ``seconds``; afterwards resume at the rate, without a burst.
@@ -197,7 +239,6 @@ class RateLimiter:
                     clock=clock,
                     sleep=sleep,
                     window_limit=max(1, math.floor(rate)),
-                    window=1.0 + limits.window_margin,
                 )
 
     @property
@@ -205,14 +246,30 @@ class RateLimiter:
         """Whether requests are spaced at all."""
         return bool(self.buckets)
 
+    def _bucket(self, bucket: Bucket) -> TokenBucket | None:
+        found = self.buckets.get(bucket)
+        if found is None and bucket not in ("read", "write"):
+            raise ValueError(f"unknown bucket {bucket!r}; expected 'read' or 'write'")
+        return found
+
     def acquire(self, bucket: Bucket) -> float:
         """Wait for a token of ``bucket`` ("read" or "write"); returns the seconds waited."""
-        found = self.buckets.get(bucket)
+        found = self._bucket(bucket)
+        return 0.0 if found is None else found.acquire()
+
+    @contextmanager
+    def slot(self, bucket: Bucket) -> Iterator[float]:
+        """Wait for a token of ``bucket``, then hold the request in its window until the
+        ``with`` block (the request and its answer) ends. Yields the seconds waited."""
+        found = self._bucket(bucket)
         if found is None:
-            if bucket not in ("read", "write"):
-                raise ValueError(f"unknown bucket {bucket!r}; expected 'read' or 'write'")
-            return 0.0
-        return found.acquire()
+            yield 0.0
+            return
+        wait, ticket = found.take()
+        try:
+            yield wait
+        finally:
+            found.release(ticket)
 
     def pause(self, seconds: float) -> None:
         """Pause both buckets, e.g. for the delay a 429 asked for: the limit is per token."""

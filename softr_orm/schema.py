@@ -61,6 +61,12 @@ class _SessionSchemaState:
         self.tables: dict[tuple[str, str], Table] = {}
         self.table_lists: dict[str, list[Table]] = {}
         self.bindings: WeakKeyDictionary[type, Binding] = WeakKeyDictionary()
+        self._fetch_locks: dict[str, threading.Lock] = {}
+
+    def fetch_lock(self, database_id: str) -> threading.Lock:
+        """The lock that makes one thread at a time fetch this database's tables."""
+        with self.lock:
+            return self._fetch_locks.setdefault(database_id, threading.Lock())
 
 
 def _state(session: Session) -> _SessionSchemaState:
@@ -81,10 +87,15 @@ def resolve_table(session: Session, database_id: str, table: str) -> Table:
             return cached
         tables = state.table_lists.get(database_id)
     if tables is None:
-        # A table id is opaque: try it as an id first only when the name is not listed.
-        tables = session.api.list_tables(database_id)
-        with state.lock:
-            state.table_lists[database_id] = tables
+        # One listing per database per session, even when many threads meet the model at
+        # once: the first fetches while the others wait for its answer.
+        with state.fetch_lock(database_id):
+            with state.lock:
+                tables = state.table_lists.get(database_id)
+            if tables is None:
+                tables = session.api.list_tables(database_id)
+                with state.lock:
+                    state.table_lists[database_id] = tables
     found = next((t for t in tables if t.id == table), None)
     if found is None:
         found = next((t for t in tables if t.name == table), None)

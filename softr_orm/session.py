@@ -346,11 +346,13 @@ class Session:
         )
         budget = RetryBudget(self.retry_policy, self._clock)
         while True:
-            self.rate_limiter.acquire(bucket)
             attempt = budget.retries + 1
-            started = time.perf_counter()
-            result = self._send_once(verb, url, body, send_headers, auth)
-            elapsed_ms = (time.perf_counter() - started) * 1000.0
+            # The slot is held until the answer is in: the limiter counts the request as
+            # possibly arriving at Softr any time until then.
+            with self.rate_limiter.slot(bucket):
+                started = time.perf_counter()
+                result = self._send_once(verb, url, body, send_headers, auth)
+                elapsed_ms = (time.perf_counter() - started) * 1000.0
             answered = isinstance(result, requests.Response)
             self._report(
                 RequestEvent(

@@ -112,12 +112,16 @@ def run(args: argparse.Namespace) -> int:
         )
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)
-    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # Install both handlers explicitly: a process started from one that ignores SIGINT
+    # (a test runner's worker, nohup) inherits the ignore, and Ctrl-C would do nothing.
+    previous_term = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    previous_int = signal.signal(signal.SIGINT, _stop_on_sigterm)
     try:
         emulator.serve_forever()
     except KeyboardInterrupt:
         print("stopped", flush=True)
     finally:
         emulator.stop()
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
     return 0

@@ -159,6 +159,25 @@ def test_schema_is_read_once_per_session(crm: Crm, session: Session) -> None:
     assert _cost(session, lambda: objects.filter(score=3).count())[0] == 1
 
 
+def test_schema_is_read_once_even_by_racing_threads(crm: Crm, session: Session) -> None:
+    """16 threads meeting a model at once in a new session still list the tables once."""
+    import threading
+
+    objects = crm.parent.objects.using(session)
+    start = threading.Barrier(16)
+
+    def work() -> None:
+        start.wait()
+        objects.count()
+
+    threads = [threading.Thread(target=work) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert session.request_count == 16 + 1
+
+
 def test_clean_save_sends_nothing(crm: Crm, warm: Session) -> None:
     """save() on an unchanged instance, and after reading fields, makes no request."""
     parent = crm.parent.objects.using(warm).get(id=crm.parent_ids[5])

@@ -20,7 +20,7 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypedDict, TypeVar, overload
 
-from .constants import MULTI_VALUE_TYPES, READ_ONLY_TYPES
+from .constants import LOOKUPS, MULTI_VALUE_TYPES, READ_ONLY_TYPES
 from .errors import InvalidValue, ReadOnlyField, UnsupportedLookup
 
 if TYPE_CHECKING:
@@ -43,25 +43,8 @@ __all__ = [
 _V = TypeVar("_V")
 _F = TypeVar("_F", bound="Field[Any]")
 
-ALL_LOOKUPS: frozenset[str] = frozenset(
-    {
-        "exact",
-        "gt",
-        "gte",
-        "lt",
-        "lte",
-        "contains",
-        "startswith",
-        "endswith",
-        "in",
-        "has_any",
-        "has_all",
-        "has_none",
-        "isnull",
-        "range",
-        "within",
-    }
-)
+#: Every lookup name (softr_orm.constants.LOOKUPS); each field class supports a subset.
+ALL_LOOKUPS: frozenset[str] = frozenset(LOOKUPS)
 TEXT_LOOKUPS = frozenset({"exact", "contains", "startswith", "endswith", "in", "isnull"})
 NUMERIC_LOOKUPS = frozenset({"exact", "gt", "gte", "lt", "lte", "in", "range", "isnull"})
 DATE_LOOKUPS = frozenset({"exact", "gt", "gte", "lt", "lte", "range", "within", "isnull"})

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol, TypeAlias, Union
 
+from softr_orm.constants import LOOKUPS
 from softr_orm.errors import FieldError, InvalidValue, UnsupportedLookup
 from softr_orm.fields import CreatedAt
 
@@ -50,25 +51,6 @@ __all__ = [
     "split_lookup",
     "substitute_record_id",
 ]
-
-#: Every lookup a filter keyword may end with; no suffix means ``exact``.
-LOOKUPS: Final[tuple[str, ...]] = (
-    "exact",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "contains",
-    "startswith",
-    "endswith",
-    "in",
-    "has_any",
-    "has_all",
-    "has_none",
-    "isnull",
-    "range",
-    "within",
-)
 
 #: The key of a condition on the record id itself (``id=`` / ``pk=``). Softr's search has no
 #: way to name the record id, so this marker never reaches Softr: the QuerySet either answers

@@ -132,6 +132,26 @@ OPERATORS: Final[tuple[str, ...]] = (
     BINARY_OPERATORS + UNARY_OPERATORS + RANGE_OPERATORS + COMPOUND_OPERATORS
 )
 
+#: Every lookup a filter keyword may end with (``score__gte``); no suffix means ``exact``.
+#: The client's compiler maps each to a Softr operator (docs/queries.md).
+LOOKUPS: Final[tuple[str, ...]] = (
+    "exact",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "contains",
+    "startswith",
+    "endswith",
+    "in",
+    "has_any",
+    "has_all",
+    "has_none",
+    "isnull",
+    "range",
+    "within",
+)
+
 #: Pseudo-fields accepted as ``leftSide`` and ``sortingField`` in searches.
 PSEUDO_FIELDS: Final = ("created_at", "updated_at")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from softr_orm.errors import BulkError, FieldError, NotFound, ReadOnlyField
@@ -25,17 +24,36 @@ __all__ = ["BULK_CONCURRENCY", "BulkError", "BulkResult", "bulk_delete", "bulk_u
 BULK_CONCURRENCY = 8
 
 
-@dataclass
-class BulkResult:
+class BulkResult(int):
     """The outcome of a bulk write, record by record.
+
+    It is also an ``int``, the number of records written, so ``n = qs.update(score=0)``
+    reads as it does in Django; nothing about the failures is lost for that.
 
     Attributes:
         succeeded: ids written (or deleted), in the query's order.
         failed: id -> the exception that stopped that record.
     """
 
-    succeeded: list[str] = field(default_factory=list)
-    failed: dict[str, Exception] = field(default_factory=dict)
+    succeeded: list[str]
+    failed: dict[str, Exception]
+
+    def __new__(
+        cls,
+        succeeded: list[str] | None = None,
+        failed: dict[str, Exception] | None = None,
+    ) -> BulkResult:
+        done = list(succeeded or [])
+        result = super().__new__(cls, len(done))
+        result.succeeded = done
+        result.failed = dict(failed or {})
+        return result
+
+    def __repr__(self) -> str:
+        return f"<BulkResult {len(self.succeeded)} succeeded, {len(self.failed)} failed>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (BulkResult, (self.succeeded, self.failed))
 
     @property
     def total(self) -> int:
@@ -46,19 +64,19 @@ class BulkResult:
         return not self.failed
 
     def __len__(self) -> int:
-        """The number of records written, so ``n = qs.update(...)`` reads like Django."""
+        """The number of records written."""
         return len(self.succeeded)
 
     def raise_for_failures(self) -> BulkResult:
+        """Return self when every record succeeded; otherwise raise :class:`BulkError`."""
         if self.failed:
             raise BulkError(self)
         return self
 
 
 def _run(ids: list[str], action: Callable[[str], None], progress: bool, desc: str) -> BulkResult:
-    result = BulkResult()
     if not ids:
-        return result
+        return BulkResult()
     bar = None
     if progress:
         try:
@@ -83,12 +101,9 @@ def _run(ids: list[str], action: Callable[[str], None], progress: bool, desc: st
         outcomes = list(pool.map(attempt, ids))
     if bar is not None:
         bar.close()
-    for record_id, error in zip(ids, outcomes, strict=True):
-        if error is None:
-            result.succeeded.append(record_id)
-        else:
-            result.failed[record_id] = error
-    return result
+    succeeded = [i for i, error in zip(ids, outcomes, strict=True) if error is None]
+    failed = {i: error for i, error in zip(ids, outcomes, strict=True) if error is not None}
+    return BulkResult(succeeded, failed)
 
 
 def _matched_ids(qs: QuerySet[Any]) -> list[str]:

@@ -321,6 +321,7 @@ class TestPrefetchAndBulk:
             )
             rsps.add(responses.PATCH, f"{CONTACT_RECORDS}/r{i:04d}", json=body, status=status)
         result = qs.update(score=5)
+        assert result == 2  # an int too, as Django's update() returns
         assert sorted(result.succeeded) == ["r0000", "r0002"]
         assert list(result.failed) == ["r0001"]
         assert isinstance(result.failed["r0001"], errors.ServiceUnavailable)

@@ -30,7 +30,7 @@ M = TypeVar("M", bound="Model")
 
 #: Pages fetched at once in a full scan. The read token bucket, not this number, bounds the
 #: request rate; this only needs to be large enough to keep the bucket busy at real latencies.
-SCAN_CONCURRENCY = 8
+SCAN_CONCURRENCY = 16
 
 
 def _progress_bar(total: int | None, enabled: bool, desc: str) -> Any:

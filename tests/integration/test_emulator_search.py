@@ -498,3 +498,26 @@ def test_total_counts_matches_not_the_page(env: Env) -> None:
     """metadata.total is the number of matches."""
     body = {"filter": {"condition": _cond(env, "Num", "IS_NOT_EMPTY", ())}, "paging": {"limit": 1}}
     assert env.search(body).json()["metadata"]["total"] == 3
+
+
+def test_created_at_order_survives_a_clock_set_back() -> None:
+    """Sorting by created_at is by time even when records were not created in time order."""
+    import datetime as _dt
+
+    import requests as _requests
+
+    from softr_orm.emulator import Emulator
+
+    with Emulator() as emu:
+        db = emu.create_database("clock")["id"]
+        table = emu.create_table(db, "T", [{"name": "Name", "type": "SINGLE_LINE_TEXT"}])
+        name_id = table["fields"][0]["id"]
+        url = f"{emu.base_url}/databases/{db}/tables/{table['id']}/records"
+        headers = {"Softr-Api-Key": emu.api_key}
+        for label, day in [("late", 2), ("early", 1)]:
+            emu.set_now(_dt.datetime(2026, 5, day, tzinfo=_dt.timezone.utc))
+            answer = _requests.post(url, json={"fields": {name_id: label}}, headers=headers)
+            assert answer.status_code == 200
+        body = {"sorting": [{"sortingField": "created_at", "sortType": "ASC"}]}
+        found = _requests.post(f"{url}/search", json=body, headers=headers).json()["data"]
+        assert [r["fields"][name_id] for r in found] == ["early", "late"]

@@ -62,7 +62,8 @@ html_theme = "alabaster"
 html_title = f"softr-orm {release}"
 
 # Code fences the docs use besides Pygments' own names. ``python-norun`` marks Python that
-# the docs test (tests/test_docs.py) must not run; it is highlighted as Python.
+# tests/test_docs.py does not run in its plain namespace (tests/test_docs_norun.py runs it in a
+# Django, Flask or pytester harness instead); it is highlighted as Python.
 EXTRA_LEXERS = {"python-norun": "python"}
 
 # The API reference documents these modules only once they exist, so that the site builds

@@ -4,7 +4,8 @@ Each Markdown file is one test. Its blocks run in file order in one shared names
 block may use what an earlier one defined), against a fresh ``Emulator(seed="demo")`` with a
 default session configured for it, so examples can use the demo CRM models of
 ``softr_orm.demo`` directly. Blocks that cannot run offline are marked ```text or
-```python-norun in the docs and are skipped here. A failing block is reported with its file,
+```python-norun in the docs and are skipped here (tests/test_docs_norun.py runs the latter in
+their own harness: Django, Flask, pytester). A failing block is reported with its file,
 its index and its code.
 """
 
@@ -24,16 +25,23 @@ from softr_orm.emulator import Emulator
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
 
-# An opening fence of exactly ```python (not python-norun), its code, the closing fence.
-_BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
-
 
 _ANY_PYTHON_FENCE = re.compile(r"^[ \t]*```[ \t]*python(?![-\w])", re.MULTILINE)
 
 
+def fenced_blocks(text: str, language: str) -> list[tuple[int, str]]:
+    """(line number, code) of each block fenced exactly ```language, in file order."""
+    # The opening fence (```python matches neither python-norun nor ```pythonx), the code,
+    # the closing fence.
+    block = re.compile(
+        rf"^```{re.escape(language)}[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE
+    )
+    return [(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in block.finditer(text)]
+
+
 def python_blocks(text: str) -> list[tuple[int, str]]:
     """(line number, code) of each runnable block, in file order."""
-    return [(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in _BLOCK.finditer(text)]
+    return fenced_blocks(text, "python")
 
 
 def test_block_extraction() -> None:
@@ -43,6 +51,7 @@ def test_block_extraction() -> None:
         "```text\nnot code\n```\n```sh\nls\n```\n```python\nb = a + 1\n```\n"
     )
     assert python_blocks(text) == [(2, "a = 1\n"), (14, "b = a + 1\n")]
+    assert fenced_blocks(text, "python-norun") == [(5, "boom()\n")]
 
 
 @pytest.fixture

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from _field_standins import INDUSTRY_OPTIONS, Deal, LiveField
 
 from softr_orm import fields, jsonutil
 from softr_orm.constants import FIELD_TYPES, MULTI_VALUE_TYPES, READ_ONLY_TYPES
@@ -20,13 +20,12 @@ PLUS2 = timezone(timedelta(hours=2))
 
 
 class Company:
-    """A stand-in linked model: anything with an ``id`` attribute."""
+    """A stand-in linked model: anything with an ``id`` attribute.
 
-    def __init__(self, id: str | None) -> None:
-        self.id = id
+    Declared here rather than taken from _field_standins: its repr (module included) is part
+    of the ids of the filter cases that pass an instance.
+    """
 
-
-class Deal:
     def __init__(self, id: str | None) -> None:
         self.id = id
 
@@ -423,22 +422,6 @@ def test_text_max_length_from_the_live_schema() -> None:
 
 
 # --- choices, users, links, files --------------------------------------------------------
-
-
-@dataclass
-class LiveField:
-    """The attributes of api.TableField that fields look at."""
-
-    type: str
-    options: dict[str, Any] = field(default_factory=dict)
-    allow_multiple_entries: bool = False
-    readonly: bool = False
-
-
-INDUSTRY_OPTIONS = {
-    "choices": [{"id": "c1", "label": "Software"}, {"id": "c2", "label": "Retail"}],
-    "allowToAddNewChoice": False,
-}
 
 
 def test_select_refuses_unknown_choices_when_bound() -> None:

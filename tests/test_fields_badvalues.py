@@ -3,34 +3,16 @@ model, the field and the value (and is a ValueError, so plain ``except ValueErro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from _field_standins import INDUSTRY_OPTIONS, Company, Deal, LiveField
 
 from softr_orm import fields
 from softr_orm.errors import InvalidValue, ReadOnlyField
 from softr_orm.values import Attachment, SoftrUser
-
-
-class Company:
-    def __init__(self, id: str | None) -> None:
-        self.id = id
-
-
-class Other:
-    def __init__(self, id: str | None) -> None:
-        self.id = id
-
-
-@dataclass
-class LiveField:
-    type: str
-    options: dict[str, Any] = field(default_factory=dict)
-    allow_multiple_entries: bool = False
-    readonly: bool = False
 
 
 class Ticket:
@@ -67,15 +49,7 @@ class Ticket:
     record_id = fields.RecordId("Record ID")
 
 
-Ticket.industry.bind_schema(
-    LiveField(
-        "SELECT",
-        options={
-            "choices": [{"id": "c1", "label": "Software"}, {"id": "c2", "label": "Retail"}],
-            "allowToAddNewChoice": False,
-        },
-    )
-)
+Ticket.industry.bind_schema(LiveField("SELECT", options=INDUSTRY_OPTIONS))
 
 NAIVE = datetime(2026, 5, 1, 9, 30)
 AWARE = datetime(2026, 5, 1, 9, 30, tzinfo=timezone.utc)
@@ -189,7 +163,7 @@ BAD_VALUES: list[tuple[fields.Field[Any], Any]] = [
     # links
     (T.customers, "r1"),
     (T.customers, [Company(None)]),
-    (T.customers, [Other("r1")]),
+    (T.customers, [Deal("r1")]),
     (T.customers, [5]),
     (T.customers, ["has space"]),
     (T.customers, [""]),
@@ -197,7 +171,7 @@ BAD_VALUES: list[tuple[fields.Field[Any], Any]] = [
     (T.customers, 42),
     (T.customer, ["r1", "r2"]),
     (T.customer, Company(None)),
-    (T.customer, Other("r9")),
+    (T.customer, Deal("r9")),
     (T.customer, 3.14),
     (T.customer, ""),
     # attachments

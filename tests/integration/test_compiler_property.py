@@ -15,15 +15,34 @@ This is what proves the negation rules (De Morgan, negated operators, the explic
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import operator
-import random
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import requests
+from _random_q import (
+    FRAGMENTS,
+    ISNULL,
+    JOINED_LEAVES,
+    N_RECORDS,
+    NAME_VALUES,
+    NEWSLETTER_LEAVES,
+    RECORDS,
+    SCORE_LEAVES,
+    STAGES,
+    TABLE_FIELDS,
+    TAGS_LEAVES,
+    TODAY,
+    UTC,
+    compare,
+    pairs,
+    q_lookup,
+    subsets,
+    token_days,
+    trees_of,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -44,10 +63,6 @@ from softr_orm.emulator import Emulator
 from softr_orm.jsonutil import dumps
 
 pytestmark = pytest.mark.integration
-
-UTC = dt.timezone.utc
-TODAY = dt.datetime.now(UTC).date()
-N_RECORDS = 40
 
 
 class Row:
@@ -70,34 +85,6 @@ FIELDS: dict[str, Any] = {
     "joined": Row.joined,
 }
 
-NAMES = ["Alpha", "alpha", "Beta", "beta max", "Gamma ray", "delta", "ALPHA beta", "Ωmega"]
-SCORES: list[Any] = [-3, 0, 1, 2, Decimal("2.5"), 5, 10, 42]
-STAGES = ["Lead", "Won", "Lost"]
-TAGS = ["vip", "lead", "customer", "partner"]
-DAY_OFFSETS = [-400, -40, -8, -1, 0, 1, 3, 30, 400]
-
-
-def _random_records(seed: int) -> list[dict[str, Any]]:
-    """Records by field name; None (or a missing key) is an empty value."""
-    rnd = random.Random(seed)
-    out: list[dict[str, Any]] = []
-    for _ in range(N_RECORDS):
-        record: dict[str, Any] = {}
-        if rnd.random() < 0.8:
-            record["name"] = rnd.choice([*NAMES, ""])
-        if rnd.random() < 0.75:
-            record["score"] = rnd.choice(SCORES)
-        if rnd.random() < 0.7:
-            record["newsletter"] = rnd.choice([True, False])
-        if rnd.random() < 0.7:
-            record["stage"] = rnd.choice(STAGES)
-        if rnd.random() < 0.8:
-            record["tags"] = rnd.sample(TAGS, rnd.randint(0, 3))
-        if rnd.random() < 0.75:
-            record["joined"] = (TODAY + dt.timedelta(days=rnd.choice(DAY_OFFSETS))).isoformat()
-        out.append(record)
-    return out
-
 
 class Table:
     """The emulator table, its field ids and the records as the API reads them back."""
@@ -105,33 +92,18 @@ class Table:
     def __init__(self, emu: Emulator, http: requests.Session) -> None:
         self.http = http
         database = emu.create_database("property")
-        table = emu.create_table(
-            database["id"],
-            "Rows",
-            fields=[
-                {"name": "Name", "type": "SINGLE_LINE_TEXT"},
-                {"name": "Score", "type": "NUMBER", "options": {"precision": 2}},
-                {"name": "Newsletter", "type": "CHECKBOX"},
-                {
-                    "name": "Stage",
-                    "type": "SELECT",
-                    "options": {"choices": [{"label": s} for s in STAGES]},
-                },
-                {
-                    "name": "Tags",
-                    "type": "SELECT",
-                    "allowMultipleEntries": True,
-                    "options": {"choices": [{"label": t} for t in TAGS]},
-                },
-                {"name": "Joined", "type": "DATE"},
-            ],
-        )
+        table = emu.create_table(database["id"], "Rows", fields=TABLE_FIELDS)
         self.ids = {f["name"]: f["id"] for f in table["fields"]}
         self.key = {attname: self.ids[field.name] for attname, field in FIELDS.items()}
         self.url = f"{emu.base_url}/databases/{database['id']}/tables/{table['id']}/records/search"
+        # By field id, as the API takes them: empty values left out, dates as ISO text.
         rows = [
-            {self.key[name]: value for name, value in record.items()}
-            for record in _random_records(20260521)
+            {
+                self.key[name]: value.isoformat() if isinstance(value, dt.date) else value
+                for name, value in record.items()
+                if value is not None
+            }
+            for record in RECORDS
         ]
         emu.insert_records(database["id"], table["id"], rows)
         self.records = self.search({"paging": {"offset": 0, "limit": 200}})
@@ -161,25 +133,6 @@ def _label(item: Any) -> Any:
     return item.get("label") if isinstance(item, dict) else item
 
 
-def _token_range(token: str) -> tuple[dt.date, dt.date]:
-    """The calendar days a relative token covers (UTC), for the tokens the test uses."""
-    if token == "PREDEFINED:TODAY":
-        return TODAY, TODAY
-    if token == "PREDEFINED:YESTERDAY":
-        day = TODAY - dt.timedelta(days=1)
-        return day, day
-    if token == "PREDEFINED:TOMORROW":
-        day = TODAY + dt.timedelta(days=1)
-        return day, day
-    if token == "PREDEFINED:THIS_MONTH":
-        start = TODAY.replace(day=1)
-        following = (start + dt.timedelta(days=32)).replace(day=1)
-        return start, following - dt.timedelta(days=1)
-    if token == "PREDEFINED:THIS_YEAR":
-        return TODAY.replace(month=1, day=1), TODAY.replace(month=12, day=31)
-    raise AssertionError(f"token not modelled by the test: {token}")
-
-
 def _instant(value: Any) -> dt.datetime:
     if isinstance(value, int):
         return dt.datetime.fromtimestamp(value / 1000, UTC)
@@ -190,7 +143,7 @@ def _instant(value: Any) -> dt.datetime:
 def _bounds(value: Any, kind: str) -> tuple[Any, Any]:
     """(first, last) covered by a filter operand, in the value space of the field kind."""
     if isinstance(value, str) and value.startswith(("PREDEFINED:", "RELATIVE_DATE:")):
-        start, end = _token_range(value)
+        start, end = token_days(value)
         if kind == "instant":
             first = dt.datetime.combine(start, dt.time.min, UTC)
             last = dt.datetime.combine(end, dt.time.max, UTC)
@@ -286,14 +239,7 @@ def _matches(condition: Condition, record: dict[str, Any]) -> bool:
         return _bounds(low, kind)[0] <= value <= _bounds(high, kind)[1]
     if lookup == "in":
         return any(_bounds(item, kind)[0] == value for item in operand)
-    first, last = _bounds(operand, kind)
-    return {
-        "exact": first <= value <= last,
-        "gt": value > last,
-        "gte": value >= first,
-        "lt": value < first,
-        "lte": value <= last,
-    }[lookup]
+    return compare(lookup, value, *_bounds(operand, kind))
 
 
 def evaluate(node: Node, record: dict[str, Any]) -> bool:
@@ -312,35 +258,6 @@ def evaluate(node: Node, record: dict[str, Any]) -> bool:
 # --- random trees -----------------------------------------------------------------------------
 
 
-def _lookup(key: str, values: st.SearchStrategy[Any]) -> st.SearchStrategy[Q]:
-    return values.map(lambda value: Q(**{key: value}))
-
-
-def _subsets(pool: list[str]) -> st.SearchStrategy[list[str]]:
-    return st.lists(st.sampled_from(pool), max_size=3, unique=True)
-
-
-NAME_VALUES = st.sampled_from([*NAMES, "ALPHA", "beta MAX", "zeta"])
-FRAGMENTS = st.sampled_from(["a", "al", "ALPHA", "ta", "beta", "ray", "Ω", "x", " "])
-SCORE_VALUES = st.sampled_from([*SCORES, 7, 100, -10, 2.5])
-DAYS = st.sampled_from([*DAY_OFFSETS, 2]).map(lambda n: TODAY + dt.timedelta(days=n))
-DAY_OPERANDS = st.one_of(DAYS, DAYS.map(dt.date.isoformat))
-TOKENS = st.sampled_from(
-    [
-        "PREDEFINED:TODAY",
-        "PREDEFINED:YESTERDAY",
-        "PREDEFINED:TOMORROW",
-        "PREDEFINED:THIS_MONTH",
-        "PREDEFINED:THIS_YEAR",
-    ]
-)
-ISNULL = st.booleans()
-
-
-def _pairs(values: st.SearchStrategy[Any]) -> st.SearchStrategy[tuple[Any, Any]]:
-    return st.tuples(values, values)
-
-
 def leaves(created: list[str]) -> st.SearchStrategy[Q]:
     """One random lookup (every lookup each field type supports), fields equally likely."""
     instants = st.sampled_from(created)
@@ -349,68 +266,37 @@ def leaves(created: list[str]) -> st.SearchStrategy[Q]:
     )
     by_field = [
         [
-            _lookup("name", st.one_of(NAME_VALUES, st.none())),
-            _lookup("name__contains", FRAGMENTS),
-            _lookup("name__startswith", FRAGMENTS),
-            _lookup("name__endswith", FRAGMENTS),
-            _lookup("name__in", st.lists(NAME_VALUES, max_size=3)),
-            _lookup("name__isnull", ISNULL),
+            q_lookup("name", st.one_of(NAME_VALUES, st.none())),
+            q_lookup("name__contains", FRAGMENTS),
+            q_lookup("name__startswith", FRAGMENTS),
+            q_lookup("name__endswith", FRAGMENTS),
+            q_lookup("name__in", st.lists(NAME_VALUES, max_size=3)),
+            q_lookup("name__isnull", ISNULL),
         ],
+        SCORE_LEAVES,
+        NEWSLETTER_LEAVES,
         [
-            _lookup("score", st.one_of(SCORE_VALUES, st.none())),
-            *(_lookup(f"score__{op}", SCORE_VALUES) for op in ("gt", "gte", "lt", "lte")),
-            _lookup("score__in", st.lists(SCORE_VALUES, max_size=3)),
-            _lookup("score__range", _pairs(SCORE_VALUES)),
-            _lookup("score__isnull", ISNULL),
+            q_lookup("stage", st.one_of(st.sampled_from(STAGES), st.none())),
+            q_lookup("stage__in", subsets(STAGES)),
+            q_lookup("stage__isnull", ISNULL),
         ],
-        [
-            _lookup("newsletter", st.sampled_from([True, False, None])),
-            _lookup("newsletter__isnull", ISNULL),
-        ],
-        [
-            _lookup("stage", st.one_of(st.sampled_from(STAGES), st.none())),
-            _lookup("stage__in", _subsets(STAGES)),
-            _lookup("stage__isnull", ISNULL),
-        ],
-        [
-            _lookup("tags__has_any", _subsets(TAGS)),
-            _lookup("tags__has_all", _subsets(TAGS)),
-            _lookup("tags__has_none", _subsets(TAGS)),
-            _lookup("tags__isnull", ISNULL),
-        ],
-        [
-            _lookup("joined", st.one_of(DAY_OPERANDS, TOKENS, st.none())),
-            *(
-                _lookup(f"joined__{op}", st.one_of(DAY_OPERANDS, TOKENS))
-                for op in ("gt", "gte", "lt", "lte")
-            ),
-            _lookup("joined__range", _pairs(DAY_OPERANDS)),
-            _lookup("joined__within", st.one_of(TOKENS, _pairs(TOKENS))),
-            _lookup("joined__isnull", ISNULL),
-        ],
+        TAGS_LEAVES,
+        JOINED_LEAVES,
         [
             *(
-                _lookup(f"created_at__{op}", instant_operands)
+                q_lookup(f"created_at__{op}", instant_operands)
                 for op in ("exact", "gt", "gte", "lt", "lte")
             ),
-            _lookup("created_at__range", _pairs(instants)),
-            _lookup("created_at__isnull", ISNULL),
+            q_lookup("created_at__range", pairs(instants)),
+            q_lookup("created_at__isnull", ISNULL),
         ],
     ]
     return st.one_of([st.one_of(options) for options in by_field])
 
 
 def trees(created: list[str]) -> st.SearchStrategy[Q]:
-    def extend(children: st.SearchStrategy[Q]) -> st.SearchStrategy[Q]:
-        groups = st.lists(children, min_size=1, max_size=3)
-        return st.one_of(
-            groups.map(lambda qs: functools.reduce(operator.and_, qs)),
-            groups.map(lambda qs: functools.reduce(operator.or_, qs)),
-            children.map(operator.invert),
-        )
-
     leaf = leaves(created)
-    tree = st.recursive(leaf, extend, max_leaves=8)
+    tree = trees_of(leaf)
     # Lone leaves and their negations test each rule unmasked; trees test De Morgan.
     return st.one_of(leaf, leaf.map(operator.invert), tree, tree.map(operator.invert))
 

@@ -17,13 +17,31 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from _random_q import (
+    FRAGMENTS,
+    ISNULL,
+    JOINED_LEAVES,
+    N_RECORDS,
+    NAME_VALUES,
+    NEWSLETTER_LEAVES,
+    RECORDS,
+    SCORE_LEAVES,
+    STAGES,
+    TABLE_FIELDS,
+    TAGS_LEAVES,
+    TODAY,
+    compare,
+    q_lookup,
+    subsets,
+    token_days,
+    trees_of,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,41 +49,6 @@ from softr_orm import Model, Q, Session, fields
 from softr_orm.emulator import Emulator
 
 pytestmark = pytest.mark.integration
-
-UTC = dt.timezone.utc
-TODAY = dt.datetime.now(UTC).date()
-N_RECORDS = 40
-
-NAMES = ["Alpha", "alpha", "Beta", "beta max", "Gamma ray", "delta", "ALPHA beta", "Ωmega"]
-SCORES: list[Any] = [-3, 0, 1, 2, Decimal("2.5"), 5, 10, 42]
-STAGES = ["Lead", "Won", "Lost"]
-TAGS = ["vip", "lead", "customer", "partner"]
-DAY_OFFSETS = [-400, -40, -8, -1, 0, 1, 3, 30, 400]
-
-
-def _records(seed: int) -> list[dict[str, Any]]:
-    """Python values by attribute name; None (or "") is empty, as are missing keys."""
-    rnd = random.Random(seed)
-    out: list[dict[str, Any]] = []
-    for _ in range(N_RECORDS):
-        out.append(
-            {
-                "name": rnd.choice([*NAMES, ""]) if rnd.random() < 0.8 else None,
-                "score": rnd.choice(SCORES) if rnd.random() < 0.75 else None,
-                "newsletter": rnd.choice([True, False]) if rnd.random() < 0.7 else None,
-                "stage": rnd.choice(STAGES) if rnd.random() < 0.7 else None,
-                "tags": rnd.sample(TAGS, rnd.randint(0, 3)) if rnd.random() < 0.8 else None,
-                "joined": (
-                    TODAY + dt.timedelta(days=rnd.choice(DAY_OFFSETS))
-                    if rnd.random() < 0.75
-                    else None
-                ),
-            }
-        )
-    return out
-
-
-RECORDS = _records(20260521)
 
 
 @dataclass
@@ -94,27 +77,7 @@ def _model(database_id: str) -> type[Model]:
 @pytest.fixture(scope="module")
 def env(emu: Emulator) -> Iterator[Env]:
     database_id = emu.create_database("orm property")["id"]
-    emu.create_table(
-        database_id,
-        "Rows",
-        [
-            {"name": "Name", "type": "SINGLE_LINE_TEXT"},
-            {"name": "Score", "type": "NUMBER", "options": {"precision": 2}},
-            {"name": "Newsletter", "type": "CHECKBOX"},
-            {
-                "name": "Stage",
-                "type": "SELECT",
-                "options": {"choices": [{"label": s} for s in STAGES]},
-            },
-            {
-                "name": "Tags",
-                "type": "SELECT",
-                "allowMultipleEntries": True,
-                "options": {"choices": [{"label": t} for t in TAGS]},
-            },
-            {"name": "Joined", "type": "DATE"},
-        ],
-    )
+    emu.create_table(database_id, "Rows", TABLE_FIELDS)
     model = _model(database_id)
     session = Session(emu.api_key, base_url=emu.base_url, rate_limit=False, max_filter_depth=50)
     objects = model.objects.using(session)
@@ -143,26 +106,9 @@ def _day(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-def _token_days(token: str) -> tuple[dt.date, dt.date]:
-    """The UTC calendar days a relative token covers, for the tokens the test draws."""
-    if token == "PREDEFINED:TODAY":
-        return TODAY, TODAY
-    if token == "PREDEFINED:YESTERDAY":
-        return TODAY - dt.timedelta(days=1), TODAY - dt.timedelta(days=1)
-    if token == "PREDEFINED:TOMORROW":
-        return TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=1)
-    if token == "PREDEFINED:THIS_MONTH":
-        start = TODAY.replace(day=1)
-        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        return start, end
-    if token == "PREDEFINED:THIS_YEAR":
-        return TODAY.replace(month=1, day=1), TODAY.replace(month=12, day=31)
-    raise AssertionError(f"token not modelled by the test: {token}")
-
-
 def _days(operand: Any) -> tuple[dt.date, dt.date]:
     if isinstance(operand, str) and operand.startswith("PREDEFINED:"):
-        return _token_days(operand)
+        return token_days(operand)
     day = _day(operand)
     return day, day
 
@@ -221,14 +167,7 @@ def _leaf(key: str, operand: Any, record: dict[str, Any]) -> bool:
     if lookup in ("range", "within"):
         low, high = (operand, operand) if isinstance(operand, str) else operand
         return _days(low)[0] <= value <= _days(high)[1]
-    first, last = _days(operand)
-    return {
-        "exact": first <= value <= last,
-        "gt": value > last,
-        "gte": value >= first,
-        "lt": value < first,
-        "lte": value <= last,
-    }[lookup]
+    return compare(lookup, value, *_days(operand))
 
 
 def evaluate(q: Q, record: dict[str, Any]) -> bool:
@@ -241,88 +180,32 @@ def evaluate(q: Q, record: dict[str, Any]) -> bool:
     return not value if q.negated else value
 
 
-# --- random trees -------------------------------------------------------------------------------
+# --- random trees (this test's own leaves; the shared ones are in _random_q) ----------------------
 
-
-def _lookup(key: str, values: st.SearchStrategy[Any]) -> st.SearchStrategy[Q]:
-    return values.map(lambda value: Q(**{key: value}))
-
-
-def _subsets(pool: list[str]) -> st.SearchStrategy[list[str]]:
-    return st.lists(st.sampled_from(pool), max_size=3, unique=True)
-
-
-NAME_VALUES = st.sampled_from([*NAMES, "ALPHA", "beta MAX", "zeta"])
-FRAGMENTS = st.sampled_from(["a", "al", "ALPHA", "ta", "beta", "ray", "Ω", "x", " "])
-SCORE_VALUES = st.sampled_from([*SCORES, 7, 100, -10, 2.5])
-DAYS = st.sampled_from([*DAY_OFFSETS, 2]).map(lambda n: TODAY + dt.timedelta(days=n))
-DAY_OPERANDS = st.one_of(DAYS, DAYS.map(dt.date.isoformat))
-TOKENS = st.sampled_from(
-    [
-        "PREDEFINED:TODAY",
-        "PREDEFINED:YESTERDAY",
-        "PREDEFINED:TOMORROW",
-        "PREDEFINED:THIS_MONTH",
-        "PREDEFINED:THIS_YEAR",
-    ]
-)
-ISNULL = st.booleans()
 
 LEAVES = st.one_of(
     st.one_of(
-        _lookup("name", st.one_of(NAME_VALUES, st.none())),
-        _lookup("name__exact", NAME_VALUES),
-        _lookup("name__contains", FRAGMENTS),
-        _lookup("name__startswith", FRAGMENTS),
-        _lookup("name__endswith", FRAGMENTS),
-        _lookup("name__in", st.lists(NAME_VALUES, max_size=3)),
-        _lookup("name__isnull", ISNULL),
+        q_lookup("name", st.one_of(NAME_VALUES, st.none())),
+        q_lookup("name__exact", NAME_VALUES),
+        q_lookup("name__contains", FRAGMENTS),
+        q_lookup("name__startswith", FRAGMENTS),
+        q_lookup("name__endswith", FRAGMENTS),
+        q_lookup("name__in", st.lists(NAME_VALUES, max_size=3)),
+        q_lookup("name__isnull", ISNULL),
     ),
+    st.one_of(*SCORE_LEAVES),
+    st.one_of(*NEWSLETTER_LEAVES),
     st.one_of(
-        _lookup("score", st.one_of(SCORE_VALUES, st.none())),
-        *(_lookup(f"score__{op}", SCORE_VALUES) for op in ("gt", "gte", "lt", "lte")),
-        _lookup("score__in", st.lists(SCORE_VALUES, max_size=3)),
-        _lookup("score__range", st.tuples(SCORE_VALUES, SCORE_VALUES)),
-        _lookup("score__isnull", ISNULL),
+        q_lookup("stage", st.one_of(st.sampled_from([*STAGES, "won", "LEAD"]), st.none())),
+        q_lookup("stage__in", subsets(STAGES)),
+        q_lookup("stage__isnull", ISNULL),
     ),
-    st.one_of(
-        _lookup("newsletter", st.sampled_from([True, False, None])),
-        _lookup("newsletter__isnull", ISNULL),
-    ),
-    st.one_of(
-        _lookup("stage", st.one_of(st.sampled_from([*STAGES, "won", "LEAD"]), st.none())),
-        _lookup("stage__in", _subsets(STAGES)),
-        _lookup("stage__isnull", ISNULL),
-    ),
-    st.one_of(
-        _lookup("tags__has_any", _subsets(TAGS)),
-        _lookup("tags__has_all", _subsets(TAGS)),
-        _lookup("tags__has_none", _subsets(TAGS)),
-        _lookup("tags__isnull", ISNULL),
-    ),
-    st.one_of(
-        _lookup("joined", st.one_of(DAY_OPERANDS, TOKENS, st.none())),
-        *(
-            _lookup(f"joined__{op}", st.one_of(DAY_OPERANDS, TOKENS))
-            for op in ("gt", "gte", "lt", "lte")
-        ),
-        _lookup("joined__range", st.tuples(DAY_OPERANDS, DAY_OPERANDS)),
-        _lookup("joined__within", st.one_of(TOKENS, st.tuples(TOKENS, TOKENS))),
-        _lookup("joined__isnull", ISNULL),
-    ),
+    st.one_of(*TAGS_LEAVES),
+    st.one_of(*JOINED_LEAVES),
 )
 
 
-def _extend(children: st.SearchStrategy[Q]) -> st.SearchStrategy[Q]:
-    groups = st.lists(children, min_size=1, max_size=3)
-    return st.one_of(
-        groups.map(lambda qs: functools.reduce(operator.and_, qs)),
-        groups.map(lambda qs: functools.reduce(operator.or_, qs)),
-        children.map(operator.invert),
-    )
-
-
-TREES = st.recursive(LEAVES, _extend, max_leaves=8)
+TREES = trees_of(LEAVES)
 
 
 @dataclass(frozen=True)

@@ -97,11 +97,17 @@ def _valid_url(value: str) -> bool:
     return bool(_BARE_URL_RE.match(value))
 
 
+_LARGEST_NUMBER = Decimal("1.7976931348623157e308")  # the largest finite double
+
+
 def _number(field: dict[str, Any], value: Any) -> int | Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise _fail(field, "expects a number")
     if isinstance(value, Decimal) and not value.is_finite():
         raise _fail(field, "expects a finite number")
+    if abs(Decimal(value)) > _LARGEST_NUMBER:
+        # Numbers are doubles in Softr's own store, so nothing larger can be kept.
+        raise _fail(field, "is out of range for a number")
     type_ = field["type"]
     if type_ == "RATING":
         maximum = (field.get("options") or {}).get("max", 5)

@@ -575,3 +575,25 @@ def test_view_id_applies_the_view(table: Table, emu: Emulator) -> None:
         404,
         "RESOURCE_NOT_FOUND",
     )
+
+
+def test_numbers_beyond_a_double_are_refused() -> None:
+    """1e400 cannot be stored as a number: VALIDATION_ERROR naming the field, nothing stored."""
+    import requests as _requests
+
+    from softr_orm.emulator import Emulator
+
+    with Emulator() as emu:
+        db = emu.create_database("big")["id"]
+        table = emu.create_table(db, "T", [{"name": "N", "type": "NUMBER"}])
+        fid = table["fields"][0]["id"]
+        url = f"{emu.base_url}/databases/{db}/tables/{table['id']}/records"
+        headers = {"Softr-Api-Key": emu.api_key, "Content-Type": "application/json"}
+        refused = _requests.post(url, data=f'{{"fields": {{"{fid}": 1e400}}}}', headers=headers)
+        assert refused.status_code == 400
+        assert refused.json()["errorCode"] == "VALIDATION_ERROR"
+        assert refused.json()["details"]["fieldId"] == fid
+        kept = _requests.post(url, data=f'{{"fields": {{"{fid}": 1e300}}}}', headers=headers)
+        assert kept.status_code == 200
+        listed = _requests.get(url, headers=headers).json()
+        assert listed["metadata"]["total"] == 1

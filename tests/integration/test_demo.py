@@ -37,3 +37,18 @@ def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "demo" in out and "emulator" in out
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    """`python -m softr_orm` is the same command line (for when scripts are not on PATH)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "softr_orm", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "softr-orm 0.1.0"

@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     from softr_orm.emulator.cli import add_parser as add_emulator
 
     add_emulator(subparsers)
-    from softr_orm.schema_tools import add_parsers as add_schema_tools
+    from softr_orm.schema_cli import add_parsers as add_schema_tools
 
     add_schema_tools(subparsers)
     from softr_orm.shell import add_parser as add_shell

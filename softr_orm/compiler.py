@@ -35,10 +35,10 @@ from softr_orm.conditions import (
     Not,
     Or,
     RawCondition,
-    _freeze,
 )
 from softr_orm.constants import MAX_PAGE_SIZE
 from softr_orm.errors import QueryError
+from softr_orm.nodes import _freeze
 
 __all__ = [
     "DEFAULT_MAX_DEPTH",

@@ -14,18 +14,31 @@ Two stages, because they need different knowledge:
 * :func:`resolve` checks each lookup against a model's fields (unknown names and lookups a
   field type cannot support fail here, before any request), converts the values with the
   field's ``to_filter_value`` and asks the caller for each field's id.
+
+``Q`` lives in :mod:`softr_orm.q` and the node classes in :mod:`softr_orm.nodes`; both are
+importable from here too.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final, Protocol, TypeAlias, Union
+from typing import Any, Final, Protocol
 
 from softr_orm.constants import LOOKUPS
 from softr_orm.errors import FieldError, InvalidValue, UnsupportedLookup
 from softr_orm.fields import CreatedAt
+from softr_orm.nodes import (
+    FALSE,
+    TRUE,
+    And,
+    Condition,
+    Constant,
+    Node,
+    Not,
+    Or,
+    RawCondition,
+)
+from softr_orm.q import Q, QChild
 
 __all__ = [
     "EMPTY_SET_RESULTS",
@@ -97,285 +110,6 @@ class FilterField(Protocol):
     def lookups(self) -> frozenset[str]: ...
 
     def to_filter_value(self, value: Any, lookup: str) -> Any: ...
-
-
-# --- hashing helpers ------------------------------------------------------------------------
-
-
-def _freeze(value: Any) -> Any:
-    """A hashable, order-preserving stand-in for a JSON-like value (for ``__hash__``/dedup)."""
-    if isinstance(value, Mapping):
-        return ("dict", tuple((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return ("list", tuple(_freeze(v) for v in value))
-    if isinstance(value, (set, frozenset)):
-        return ("set", tuple(sorted((_freeze(v) for v in value), key=repr)))
-    try:
-        hash(value)
-    except TypeError:
-        return ("repr", repr(value))
-    return (type(value).__name__, value)
-
-
-def _tupled(value: Any) -> Any:
-    """Lists (and sets, in a stable order) become tuples, so a converted value is immutable."""
-    if isinstance(value, (list, tuple)):
-        return tuple(_tupled(v) for v in value)
-    if isinstance(value, (set, frozenset)):
-        return tuple(sorted((_tupled(v) for v in value), key=repr))
-    return value
-
-
-# --- the resolved tree ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One resolved lookup: a field (by id), a lookup name and a filter-ready value.
-
-    Attributes:
-        key: the Softr field id, a pseudo-field (``"created_at"``/``"updated_at"``) or
-            :data:`RECORD_ID_KEY`.
-        lookup: one of :data:`LOOKUPS`.
-        value: the value already converted by the field (JSON-ready; lists are stored as
-            tuples so the node stays immutable and hashable). ``range``/``within`` hold a pair.
-        softr_type: the field's Softr type; the compiler needs it for CHECKBOX, whose
-            ``false`` is also its empty value.
-        multiple: whether the field holds several values.
-        label: ``"Model.field"``, for error messages.
-    """
-
-    key: str
-    lookup: str
-    value: Any
-    softr_type: str
-    multiple: bool = False
-    label: str = ""
-
-    def __post_init__(self) -> None:
-        if self.lookup not in LOOKUPS:
-            raise ValueError(f"unknown lookup {self.lookup!r}; lookups are: {', '.join(LOOKUPS)}")
-        object.__setattr__(self, "value", _tupled(self.value))
-
-    def __hash__(self) -> int:
-        return hash(
-            (self.key, self.lookup, _freeze(self.value), self.softr_type, self.multiple, self.label)
-        )
-
-
-@dataclass(frozen=True)
-class And:
-    """All children hold. ``And(())`` is neutral (matches everything)."""
-
-    children: tuple[Node, ...]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "children", tuple(self.children))
-
-
-@dataclass(frozen=True)
-class Or:
-    """At least one child holds. ``Or(())`` matches nothing."""
-
-    children: tuple[Node, ...]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "children", tuple(self.children))
-
-
-@dataclass(frozen=True)
-class Not:
-    """The exact complement of the child (Django's ``exclude``: records with empty values are
-    kept). Softr has no NOT: the compiler pushes it down to the leaves."""
-
-    child: Node
-
-
-@dataclass(frozen=True)
-class Constant:
-    """A condition that does not depend on the record; use :data:`TRUE` and :data:`FALSE`."""
-
-    value: bool
-
-    def __repr__(self) -> str:
-        return "TRUE" if self.value else "FALSE"
-
-    def __bool__(self) -> bool:
-        return self.value
-
-
-#: Matches every record (e.g. ``Q()``, ``has_all=[]``).
-TRUE: Final = Constant(True)
-#: Matches no record (e.g. ``in=[]``); a QuerySet filtered by it sends no request.
-FALSE: Final = Constant(False)
-
-
-@dataclass(frozen=True)
-class RawCondition:
-    """A Softr condition dict passed through to the search body verbatim (escape hatch).
-
-    For what the lookups cannot say, e.g. an operator on a field type the ORM does not allow:
-    ``Q(raw={"operator": "IS", "leftSide": "fLd1d", "rightSide": "x"})`` or
-    ``Q(RawCondition({...}))``. Field *ids* go in ``leftSide``, values in Softr's format. It
-    is combined with other conditions like any node, but cannot be negated (``~``/exclude):
-    the compiler cannot know its field type, so it cannot build an exact complement.
-    """
-
-    condition: Mapping[str, Any]
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.condition, Mapping):
-            raise TypeError(
-                f"a raw condition is a dict such as {{'operator': 'IS', ...}}, "
-                f"got {type(self.condition).__name__}"
-            )
-        operator = self.condition.get("operator")
-        if not isinstance(operator, str):
-            raise ValueError(f"a raw condition needs an 'operator' string: {self.condition!r}")
-        object.__setattr__(self, "condition", copy.deepcopy(dict(self.condition)))
-
-    def __hash__(self) -> int:
-        return hash(_freeze(self.condition))
-
-
-Node: TypeAlias = Condition | And | Or | Not | Constant | RawCondition
-
-
-# --- Q --------------------------------------------------------------------------------------
-
-QChild = Union[tuple[str, Any], "Q", RawCondition]
-
-
-class Q:
-    """A filter expression, combined with ``&`` (and), ``|`` (or) and ``~`` (not).
-
-    Keyword arguments are ANDed in the order written (which is also the order of the
-    compiled conditions). ``Q()`` is neutral: combining with it returns the other side, and
-    a QuerySet filtered by it matches everything (``~Q()`` too, as in Django). ``~~q == q``.
-    Q objects are immutable and hashable; ``&``/``|``/``~`` return new objects.
-
-    ``Q(raw={...})`` adds a :class:`RawCondition` (when the value is a dict); to filter a model
-    field that is really called ``raw``, write ``raw__exact=``.
-
-    >>> Q(score__gte=10)
-    <Q: (AND: ('score__gte', 10))>
-    >>> Q(score__gte=10) | ~Q(name="Jane")
-    <Q: (OR: ('score__gte', 10), (NOT (AND: ('name', 'Jane'))))>
-    """
-
-    AND: Final = "AND"
-    OR: Final = "OR"
-
-    __slots__ = ("children", "connector", "negated")
-
-    children: tuple[QChild, ...]
-    connector: str
-    negated: bool
-
-    def __init__(
-        self,
-        *args: QChild,
-        _connector: str = "AND",
-        _negated: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        if _connector not in (self.AND, self.OR):
-            raise ValueError(f"connector must be 'AND' or 'OR', got {_connector!r}")
-        children: list[QChild] = []
-        for arg in args:
-            if isinstance(arg, (Q, RawCondition)):
-                children.append(arg)
-            elif isinstance(arg, tuple) and len(arg) == 2 and isinstance(arg[0], str):
-                children.append((arg[0], arg[1]))
-            else:
-                raise TypeError(
-                    "Q() takes Q objects, RawCondition objects, (lookup, value) pairs and "
-                    f"keyword arguments; got {arg!r}"
-                )
-        for key, value in kwargs.items():
-            if key == "raw" and isinstance(value, Mapping):
-                children.append(RawCondition(value))
-            else:
-                children.append((key, value))
-        object.__setattr__(self, "children", tuple(children))
-        object.__setattr__(self, "connector", _connector)
-        object.__setattr__(self, "negated", bool(_negated) and bool(children))
-
-    @classmethod
-    def _make(cls, children: Iterable[QChild], connector: str, negated: bool = False) -> Q:
-        return cls(*children, _connector=connector, _negated=negated)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Q objects are immutable; combine them with &, | and ~")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("Q objects are immutable")
-
-    def __bool__(self) -> bool:
-        return bool(self.children)
-
-    def __len__(self) -> int:
-        return len(self.children)
-
-    def _combine(self, other: Q, connector: str) -> Q:
-        if not other:
-            return self
-        if not self:
-            return other
-        children: list[QChild] = []
-        for part in (self, other):
-            # As Django's tree.Node.add: a non-negated operand with the same connector (or a
-            # single child) is merged, so a & b & c is one flat AND.
-            if not part.negated and (part.connector == connector or len(part.children) == 1):
-                children.extend(part.children)
-            else:
-                children.append(part)
-        return Q._make(children, connector)
-
-    def __and__(self, other: object) -> Q:
-        if not isinstance(other, Q):
-            return NotImplemented
-        return self._combine(other, self.AND)
-
-    def __or__(self, other: object) -> Q:
-        if not isinstance(other, Q):
-            return NotImplemented
-        return self._combine(other, self.OR)
-
-    def __invert__(self) -> Q:
-        if not self:
-            return self
-        return Q._make(self.children, self.connector, not self.negated)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Q):
-            return NotImplemented
-        return (self.connector, self.negated, self.children) == (
-            other.connector,
-            other.negated,
-            other.children,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.connector, self.negated, _freeze_children(self.children)))
-
-    def __str__(self) -> str:
-        inner = ", ".join(str(child) for child in self.children)
-        text = f"{self.connector}: {inner}"
-        return f"(NOT ({text}))" if self.negated else f"({text})"
-
-    def __repr__(self) -> str:
-        return f"<Q: {self}>"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Q._make, (self.children, self.connector, self.negated))
-
-
-def _freeze_children(children: tuple[QChild, ...]) -> tuple[Any, ...]:
-    return tuple(
-        child if isinstance(child, (Q, RawCondition)) else (child[0], _freeze(child[1]))
-        for child in children
-    )
 
 
 # --- resolution -----------------------------------------------------------------------------

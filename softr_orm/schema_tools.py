@@ -49,6 +49,7 @@ __all__ = [
     "check_models",
     "create_table_for",
     "find_models",
+    "import_models",
     "inspect_database",
     "load_module",
 ]
@@ -236,6 +237,42 @@ def find_models(module: ModuleType) -> list[type[Model]]:
         ):
             found.append(value)
     return found
+
+
+def import_models(targets: Iterable[str | type]) -> list[type[Model]]:
+    """The models named by ``targets``, in order and without repeats.
+
+    A target is a module (a dotted name or a ``.py`` path: every model defined there), a
+    ``module.ClassName`` path, or a model class itself. Django's ``SOFTR["MODELS"]``, Flask's
+    ``SOFTR_MODELS`` and ``flask softr check`` all name models this way.
+
+    Raises:
+        ImportError: a target that imports nothing.
+        TypeError: a target that is a class but not a model.
+    """
+    found: dict[type[Model], None] = {}
+    for target in targets:
+        obj: Any = target if isinstance(target, type) else _import_target(target)
+        if isinstance(obj, type):
+            if not issubclass(obj, Model):
+                raise TypeError(f"{target!r} is not a softr_orm Model")
+            found[obj] = None
+        else:
+            found.update(dict.fromkeys(find_models(obj)))
+    return list(found)
+
+
+def _import_target(path: str) -> Any:
+    try:
+        return load_module(path)
+    except ImportError as error:
+        module_name, _, name = path.rpartition(".")
+        if module_name:
+            try:
+                return getattr(importlib.import_module(module_name), name)
+            except (ImportError, AttributeError):
+                pass
+        raise ImportError(f"cannot import {path!r}") from error
 
 
 def check_models(models: Iterable[type[Model]], session: Session | None = None) -> CheckReport:

@@ -26,7 +26,6 @@ The CLI gets ``flask softr check [MODEL_PATH...]`` and ``flask softr inspect DAT
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from softr_orm.errors import ConfigurationError, SoftrError
 from softr_orm.session import Session, configure
 
 if TYPE_CHECKING:
-    from softr_orm.model import Model
+    pass
 
 __all__ = ["SoftrORM", "get_session"]
 
@@ -154,43 +153,20 @@ class SoftrORM:
 _cli = AppGroup("softr", help="softr-orm: check models against Softr, generate models.")
 
 
-def _import_models(paths: Iterable[str | type]) -> list[type[Model]]:
-    from softr_orm.model import Model
-    from softr_orm.schema_tools import find_models, load_module
-
-    found: dict[type[Model], None] = {}
-    for path in paths:
-        if isinstance(path, type):
-            target: Any = path
-        else:
-            try:
-                target = load_module(path)
-            except ImportError:
-                module_name, _, name = path.rpartition(".")
-                if not module_name:
-                    raise
-                target = getattr(importlib.import_module(module_name), name)
-        if isinstance(target, type):
-            if not issubclass(target, Model):
-                raise click.ClickException(f"{path!r} is not a softr_orm Model")
-            found[target] = None
-        else:
-            found.update(dict.fromkeys(find_models(target)))
-    return list(found)
-
-
 @_cli.command("check")
 @click.argument("paths", nargs=-1, metavar="[MODEL_PATH]...")
 def check_command(paths: tuple[str, ...]) -> None:
     """Check models (modules or classes; default SOFTR_MODELS) against the live schema."""
-    from softr_orm.schema_tools import check_models
+    from softr_orm.schema_tools import check_models, import_models
 
     state: _AppState = current_app.extensions[EXTENSION]
     targets: Iterable[str | type] = paths or state.models
     try:
-        models = _import_models(targets)
-    except (ImportError, AttributeError) as error:
+        models = import_models(targets)
+    except ImportError as error:
         raise click.ClickException(f"cannot import models: {error}") from error
+    except TypeError as error:
+        raise click.ClickException(str(error)) from error
     if not models:
         raise click.ClickException(
             "no models to check: pass MODEL_PATH arguments or set SOFTR_MODELS in the config"

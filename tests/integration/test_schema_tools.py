@@ -530,3 +530,21 @@ def test_check_cli_uses_the_session_the_module_configures(
     assert main(["check", str(bare)]) == 2  # no key, no session configured: cannot check
     out = capsys.readouterr().out
     assert "could not check: no default softr_orm Session" in out
+
+
+def test_import_models_takes_modules_classes_and_paths() -> None:
+    """Modules give their models, `module.Class` one model; bad targets fail clearly."""
+    from softr_orm.demo import Company, Contact, Deal
+    from softr_orm.schema_tools import import_models
+    from softr_orm.session import Session
+
+    assert import_models(["softr_orm.demo"]) == [Company, Contact, Deal]
+    assert import_models(["softr_orm.demo.Contact", Contact, "softr_orm.demo"]) == [
+        Contact,
+        Company,
+        Deal,
+    ]
+    with pytest.raises(ImportError, match="no_such_module"):
+        import_models(["no_such_module"])
+    with pytest.raises(TypeError, match="not a softr_orm Model"):
+        import_models([Session])

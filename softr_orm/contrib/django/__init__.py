@@ -14,10 +14,9 @@ Settings changed at run time (``override_settings`` in tests) rebuild the sessio
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from softr_orm.contrib import RequestLog
 
@@ -131,30 +130,13 @@ def import_models(paths: Iterable[str | type]) -> list[type[Model]]:
         ImproperlyConfigured: a path that imports nothing, or a class that is no model.
     """
     from django.core.exceptions import ImproperlyConfigured
-    from django.utils.module_loading import import_string
 
-    from softr_orm.model import Model
-    from softr_orm.schema_tools import find_models
+    from softr_orm.schema_tools import import_models as import_targets
 
-    found: dict[type[Model], None] = {}
-    for path in paths:
-        if isinstance(path, type):
-            target: Any = path
-        else:
-            try:
-                target = importlib.import_module(path)
-            except ImportError:
-                try:
-                    target = import_string(path)
-                except ImportError as error:
-                    raise ImproperlyConfigured(f"SOFTR MODELS: cannot import {path!r}") from error
-        if isinstance(target, type):
-            if not issubclass(target, Model):
-                raise ImproperlyConfigured(f"SOFTR MODELS: {path!r} is not a softr_orm Model")
-            found[target] = None
-        else:
-            found.update(dict.fromkeys(find_models(target)))
-    return list(found)
+    try:
+        return import_targets(paths)
+    except (ImportError, TypeError) as error:
+        raise ImproperlyConfigured(f"SOFTR MODELS: {error}") from error
 
 
 def _subclasses(cls: type[Model]) -> Iterator[type[Model]]:

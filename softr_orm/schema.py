@@ -149,20 +149,15 @@ def _resolve(model: type[Any], session: Session) -> Binding:
             "(a table id or name)"
         )
     table = resolve_table(session, meta.database, meta.table)
-    by_id = {f.id: f for f in table.fields}
-    by_name: dict[str, TableField] = {}
-    folded: dict[str, list[TableField]] = {}
-    for each in table.fields:
-        by_name.setdefault(each.name, each)
-        folded.setdefault(each.name.casefold(), []).append(each)
+    index = _FieldIndex(table)
     ids: dict[str, str] = {}
     table_fields: dict[str, TableField] = {}
     fields: Mapping[str, Field[Any]] = meta.fields
     for attname, declared in fields.items():
-        live = _match(declared, by_id, by_name, folded)
+        live = index.match(declared)
         if live is None:
             wanted = declared.field_id or declared.name or attname
-            names = ", ".join(sorted(by_name)) or "(none)"
+            names = ", ".join(sorted(index.by_name)) or "(none)"
             raise SchemaError(
                 f"{model.__name__}.{attname}: table {table.name!r} has no field {wanted!r}; "
                 f"its fields are: {names}"
@@ -186,20 +181,28 @@ def _resolve(model: type[Any], session: Session) -> Binding:
     )
 
 
-def _match(
-    declared: Field[Any],
-    by_id: Mapping[str, TableField],
-    by_name: Mapping[str, TableField],
-    folded: Mapping[str, list[TableField]],
-) -> TableField | None:
-    if declared.field_id:
-        return by_id.get(declared.field_id)
-    name = declared.name or declared.attname
-    found = by_name.get(name)
-    if found is not None:
-        return found
-    candidates = folded.get(name.casefold(), [])
-    return candidates[0] if len(candidates) == 1 else None
+class _FieldIndex:
+    """A live table's fields by id, by exact name and by case-folded name."""
+
+    def __init__(self, table: Table) -> None:
+        self.by_id = {f.id: f for f in table.fields}
+        self.by_name: dict[str, TableField] = {}
+        self.folded: dict[str, list[TableField]] = {}
+        for each in table.fields:
+            self.by_name.setdefault(each.name, each)
+            self.folded.setdefault(each.name.casefold(), []).append(each)
+
+    def match(self, declared: Field[Any]) -> TableField | None:
+        """The live field a declaration means: its pinned id, else its name (exactly, or
+        case-insensitively when that is unambiguous)."""
+        if declared.field_id:
+            return self.by_id.get(declared.field_id)
+        name = declared.name or declared.attname
+        found = self.by_name.get(name)
+        if found is not None:
+            return found
+        candidates = self.folded.get(name.casefold(), [])
+        return candidates[0] if len(candidates) == 1 else None
 
 
 def check_model(model: type[Any], session: Session) -> list[str]:
@@ -219,20 +222,15 @@ def check_model(model: type[Any], session: Session) -> list[str]:
         return [f"{model.__name__}: {error}"]
     except (NotFound, Forbidden) as error:
         return [f"{model.__name__}: database {meta.database} cannot be read: {error}"]
-    by_id = {f.id: f for f in table.fields}
-    by_name: dict[str, TableField] = {}
-    folded: dict[str, list[TableField]] = {}
-    for each in table.fields:
-        by_name.setdefault(each.name, each)
-        folded.setdefault(each.name.casefold(), []).append(each)
+    index = _FieldIndex(table)
     problems: list[str] = []
     for attname, declared in meta.fields.items():
-        live = _match(declared, by_id, by_name, folded)
+        live = index.match(declared)
         where = f"{model.__name__}.{attname}"
         if live is None:
             wanted = declared.field_id or declared.name or attname
             problem = f"{where}: the table {table.name!r} has no field {wanted!r}"
-            namesake = by_name.get(declared.name or attname) if declared.field_id else None
+            namesake = index.by_name.get(declared.name or attname) if declared.field_id else None
             if namesake is not None:  # deleted and re-created, or pinned to the wrong id
                 problem += f" (a field named {namesake.name!r} has id {namesake.id!r})"
             problems.append(problem)

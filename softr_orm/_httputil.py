@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +20,7 @@ import requests.auth
 
 from softr_orm import errors
 from softr_orm.constants import API_KEY_HEADER
-from softr_orm.retry import Kind
+from softr_orm.retry import Kind, exception_chain
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 
@@ -255,23 +255,6 @@ def default_kind(method: str) -> Kind:
     return "write"
 
 
-def _linked(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    todo = [exc]
-    while todo:
-        current = todo.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        for item in (current.__cause__, current.__context__, *current.args):
-            if isinstance(item, BaseException):
-                todo.append(item)
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            todo.append(reason)
-
-
 def scrub_exception(exc: BaseException, secret: Secret) -> None:
     """Remove the key from a ``requests`` exception (and all it links to) before chaining it.
 
@@ -279,7 +262,7 @@ def scrub_exception(exc: BaseException, secret: Secret) -> None:
     tracebacks are cleared: deep in ``http.client`` they may hold the raw header bytes.
     Line numbers stay, so tracebacks still print.
     """
-    for item in _linked(exc):
+    for item in exception_chain(exc, context=True):
         for holder in (getattr(item, "request", None), getattr(item, "response", None)):
             request = getattr(holder, "request", holder)
             headers = getattr(request, "headers", None)

@@ -38,6 +38,7 @@ __all__ = [
     "RetryBudget",
     "RetryPolicy",
     "classify_exception",
+    "exception_chain",
     "parse_retry_after",
 ]
 
@@ -67,12 +68,13 @@ class Decision(enum.Enum):
     AMBIGUOUS = "ambiguous"
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
+def exception_chain(exc: BaseException, *, context: bool = False) -> Iterator[BaseException]:
     """Every exception reachable from ``exc`` through causes, wrapped args and urllib3 reasons.
 
-    ``__context__`` is deliberately not followed: an exception raised while another was being
-    handled (say, a retry made inside an ``except`` block after a refused connection) must not
-    inherit the earlier failure's classification.
+    ``context=True`` follows ``__context__`` too (to scrub everything a traceback shows). For
+    classifying a failure it stays off: an exception raised while another was being handled
+    (say, a retry made inside an ``except`` block after a refused connection) must not inherit
+    the earlier failure's classification.
     """
     seen: set[int] = set()
     todo: list[BaseException] = [exc]
@@ -83,6 +85,8 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         seen.add(id(current))
         yield current
         linked: list[object] = [current.__cause__, *current.args]
+        if context:
+            linked.append(current.__context__)
         linked.append(getattr(current, "reason", None))
         todo.extend(item for item in linked if isinstance(item, BaseException))
 
@@ -103,7 +107,7 @@ def classify_exception(exc: BaseException) -> Delivery:
         return Delivery.PERMANENT
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return Delivery.NOT_SENT
-    chain = list(_chain(exc))
+    chain = list(exception_chain(exc))
     if any(isinstance(item, urllib3.exceptions.ConnectTimeoutError) for item in chain):
         # NewConnectionError and NameResolutionError subclass ConnectTimeoutError.
         return Delivery.NOT_SENT

@@ -213,11 +213,7 @@ def prefetch_links(
         related = field.related_model()
         ids: list[str] = []
         for instance in results:
-            binding = instance._binding
-            if binding is None:
-                continue
-            fid = binding.ids.get(name)
-            raw = instance._raw.get(fid) if fid else None
+            raw = instance._raw_value(name)
             ids.extend(i for i in (field.to_python(raw) or []) if isinstance(i, str))
         found = fetch_by_ids(related, session, ids) if ids else {}
         for instance in results:

@@ -261,8 +261,12 @@ class Field(Generic[_V]):
             The value as the live field takes it (e.g. a choice label in its canonical case).
 
         Raises:
+            ReadOnlyField: the live field is read-only (``readonly: true``), whatever this
+                declaration says.
             InvalidValue: the live field would refuse the value.
         """
+        if getattr(table_field, "readonly", False):
+            raise ReadOnlyField(_model_name(self), _label(self), value)
         if self.read_only or type(self)._bind_options is Field._bind_options:
             return value
         probe = copy.copy(self)

@@ -128,8 +128,6 @@ def bulk_update(qs: QuerySet[Any], values: Mapping[str, Any]) -> BulkResult:
         # once here, rather than failing once per record on the server.
         live = binding.table_fields.get(name)
         if live is not None:
-            if live.readonly:
-                raise ReadOnlyField(model.__name__, name, values[name])
             cleaned[name] = fields[name].check_live_value(value, live)
     body = {binding.ids[name]: fields[name].to_api(value) for name, value in cleaned.items()}
     api = binding.session.api

@@ -443,14 +443,7 @@ class Model(metaclass=ModelBase):
 
     def _check_live(self, field: Field[Any], value: Any, live: TableField | None) -> Any:
         """``value`` as the live field takes it; raises when the live field refuses it."""
-        if live is None:
-            return value
-        if live.readonly:
-            raise ReadOnlyField(type(self).__name__, field.attname, value)
-        check = getattr(field, "check_live_value", None)
-        if check is not None:
-            return check(value, live)
-        return value
+        return value if live is None else field.check_live_value(value, live)
 
     def save(self, force: bool = False) -> SaveResult:
         """Create the record (POST) or send the changed fields (PATCH).

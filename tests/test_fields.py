@@ -877,3 +877,10 @@ def test_field_constructor_checks() -> None:
         unbound.clean("x")
     pinned = fields.Number("Score", field_id="fX1")
     assert pinned.field_id == "fX1" and "field_id='fX1'" in repr(pinned)
+
+
+def test_a_live_read_only_field_refuses_any_value() -> None:
+    """check_live_value refuses a write to a field Softr marks readonly, naming model and field."""
+    with pytest.raises(ReadOnlyField, match=r"Contact\.score"):
+        Contact.score.check_live_value(3, LiveField("NUMBER", readonly=True))
+    assert Contact.score.check_live_value(3, LiveField("NUMBER")) == 3

@@ -14,9 +14,9 @@ from typing import Any
 
 from benchmarks._util import median_seconds, print_table, row
 from softr_orm import fields
-from softr_orm.model import Model
-from softr_orm.resources import Table
-from softr_orm.schema import Binding
+from softr_orm.backends.softr.resources import Table
+from softr_orm.models.base import Model
+from softr_orm.query.binding import Binding
 
 N = 10_000
 FIELDS = [

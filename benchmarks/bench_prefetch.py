@@ -32,11 +32,10 @@ from typing import Any
 import requests
 
 from benchmarks._util import print_table, row
-from softr_orm import fields
+from softr_orm import Session, fields
 from softr_orm.emulator import Emulator
-from softr_orm.model import Model
-from softr_orm.schema import bind
-from softr_orm.session import Session
+from softr_orm.models.base import Model
+from softr_orm.query.binding import bind
 
 PARENTS = 200
 COMPANIES = 30

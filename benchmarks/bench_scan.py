@@ -40,11 +40,10 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from benchmarks._util import print_table, row
-from softr_orm import fields
+from softr_orm import RequestEvent, Session, fields
 from softr_orm.constants import READ_RATE_LIMIT
-from softr_orm.model import Model
-from softr_orm.schema import bind
-from softr_orm.session import RequestEvent, Session
+from softr_orm.models.base import Model
+from softr_orm.query.binding import bind
 
 RECORDS = 10_000
 PAGE = 200

@@ -40,8 +40,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from softr_orm.backends.base import BackendSession
+    from softr_orm.backends.softr.session import Session
     from softr_orm.emulator import Emulator
-    from softr_orm.session import RequestEvent, Session
+    from softr_orm.http.session import RequestEvent
 
 __all__ = [
     "RequestBudget",
@@ -122,9 +124,9 @@ def softr_emulator(
 # --- the session -------------------------------------------------------------------------------
 
 
-def _current_default() -> Session | None:
+def _current_default() -> BackendSession | None:
+    from softr_orm.backends.defaults import default_session
     from softr_orm.errors import ConfigurationError
-    from softr_orm.session import default_session
 
     try:
         return default_session()
@@ -143,7 +145,8 @@ def softr_session(
     softr_emulator: Emulator, softr_session_options: dict[str, Any]
 ) -> Iterator[Session]:
     """A session on ``softr_emulator``, the default session during the test."""
-    from softr_orm.session import Session, configure
+    from softr_orm.backends.defaults import configure
+    from softr_orm.backends.softr.session import Session
 
     options: dict[str, Any] = {
         "base_url": softr_emulator.base_url,
@@ -172,7 +175,7 @@ class RequestBudget:
     failure was swallowed. ``events`` holds every request seen (:class:`RequestEvent`).
     """
 
-    def __init__(self, limit: int, sessions: Iterable[Session]) -> None:
+    def __init__(self, limit: int, sessions: Iterable[BackendSession]) -> None:
         if limit < 0:
             raise ValueError(f"the request limit must be >= 0, got {limit}")
         self.limit = limit
@@ -223,11 +226,13 @@ class RequestBudget:
 
 
 def _sessions_for(
-    explicit: Session | Iterable[Session] | None, test_session: Session | None
-) -> list[Session]:
-    from softr_orm.session import Session, default_session
+    explicit: BackendSession | Iterable[BackendSession] | None,
+    test_session: BackendSession | None,
+) -> list[BackendSession]:
+    from softr_orm.backends.base import BackendSession
+    from softr_orm.backends.defaults import default_session
 
-    if isinstance(explicit, Session):
+    if isinstance(explicit, BackendSession):
         return [explicit]
     if explicit is not None:
         return list(explicit)
@@ -242,7 +247,9 @@ def softr_max_requests(
 ) -> Callable[..., RequestBudget]:
     """``with softr_max_requests(n, session=None): ...`` fails past ``n`` requests."""
 
-    def make(limit: int, session: Session | Iterable[Session] | None = None) -> RequestBudget:
+    def make(
+        limit: int, session: BackendSession | Iterable[BackendSession] | None = None
+    ) -> RequestBudget:
         test_session = (
             request.getfixturevalue("softr_session")
             if "softr_session" in request.fixturenames

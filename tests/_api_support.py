@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import responses
 
-from softr_orm.session import Session
+from softr_orm import Session
 
 BASE = "https://tables-api.softr.io/api/v1"
 USERS_BASE = "https://studio-api.softr.io/v1/api"

@@ -11,9 +11,8 @@ from typing import Any
 
 import responses
 
-from softr_orm import fields
-from softr_orm.model import Model
-from softr_orm.session import Session
+from softr_orm import Session, fields
+from softr_orm.models.base import Model
 
 BASE = "https://tables-api.softr.io/api/v1"
 DB = "3f6c2a9e-8b1d-4c7e-9a52-1d0e7b4c6f21"

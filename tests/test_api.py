@@ -29,8 +29,8 @@ from _api_support import (
     table_json,
 )
 
-from softr_orm.api import SoftrAPI
-from softr_orm.resources import Database, Table, TableField, View
+from softr_orm.backends.softr.endpoints import SoftrAPI
+from softr_orm.backends.softr.resources import Database, Table, TableField, View
 
 ENDPOINTS_JSON = pathlib.Path(__file__).resolve().parents[2] / "shared" / "softr-endpoints.json"
 

@@ -10,10 +10,10 @@ import pytest
 import responses
 from _api_support import BASE, add, make_session, query, record_json, sent_json
 
-from softr_orm import pagination
-from softr_orm.api import SoftrAPI
+from softr_orm.backends.softr import paging as pagination
+from softr_orm.backends.softr.endpoints import SoftrAPI
+from softr_orm.backends.softr.wire import RecordPage
 from softr_orm.errors import NotFound
-from softr_orm.wire import RecordPage
 
 RECORDS = f"{BASE}/databases/db1/tables/tbl1/records"
 SEARCH = f"{RECORDS}/search"

@@ -19,10 +19,10 @@ from _api_support import (
     table_json,
 )
 
-from softr_orm.api import SoftrAPI
+from softr_orm.backends.softr.endpoints import SoftrAPI
+from softr_orm.backends.softr.resources import AIOptions, Database, Table, TableField, View
+from softr_orm.backends.softr.wire import UnexpectedResponse, parse_timestamp
 from softr_orm.errors import ConfigurationError
-from softr_orm.resources import AIOptions, Database, Table, TableField, View
-from softr_orm.wire import UnexpectedResponse, parse_timestamp
 
 UTC = dt.timezone.utc
 FIELD_URL = f"{BASE}/databases/db1/tables/tbl1/fields/f9"

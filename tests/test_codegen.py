@@ -1,4 +1,4 @@
-"""Model code generation (softr_orm.codegen) from plain Table objects, without a server."""
+"""Model code generation (softr_orm.schema.codegen) from plain Table objects, without a server."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from softr_orm import Model, fields
-from softr_orm.codegen import (
+from softr_orm.backends.softr.resources import Table, TableField, View
+from softr_orm.constants import FIELD_TYPES
+from softr_orm.schema.codegen import (
     RESERVED_ATTRIBUTES,
     attribute_names,
     class_names,
@@ -18,8 +20,6 @@ from softr_orm.codegen import (
     pascal_case,
     snake_case,
 )
-from softr_orm.constants import FIELD_TYPES
-from softr_orm.resources import Table, TableField, View
 
 DB = "db-0001"
 _modules = itertools.count(1)

@@ -1,4 +1,4 @@
-"""Tests for softr_orm.compiler: condition tree -> Softr search body."""
+"""Tests for softr_orm.backends.softr.compiler: condition tree -> Softr search body."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ from typing import Any
 import pytest
 
 from softr_orm import fields
-from softr_orm.compiler import (
+from softr_orm.backends.softr.compiler import (
     LOOKUP_OPERATORS,
     build_search_body,
     compile_filter,
     compile_sorting,
     filter_depth,
 )
-from softr_orm.conditions import (
+from softr_orm.constants import OPERATORS
+from softr_orm.errors import InvalidValue, QueryError, UnsupportedLookup
+from softr_orm.query.conditions import (
     FALSE,
     LOOKUPS,
     RECORD_ID_KEY,
@@ -32,8 +34,6 @@ from softr_orm.conditions import (
     resolve,
     substitute_record_id,
 )
-from softr_orm.constants import OPERATORS
-from softr_orm.errors import InvalidValue, QueryError, UnsupportedLookup
 
 
 def text(lookup: str, value: Any, key: str = "tXt01") -> Condition:

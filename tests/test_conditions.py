@@ -1,4 +1,4 @@
-"""Tests for softr_orm.conditions: Q objects, lookup parsing and resolution."""
+"""Tests for softr_orm.query.conditions: Q objects, lookup parsing and resolution."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from softr_orm import fields
-from softr_orm.conditions import (
+from softr_orm.errors import FieldError, InvalidValue, UnsupportedLookup
+from softr_orm.query.conditions import (
     FALSE,
     LOOKUPS,
     RECORD_ID_KEY,
@@ -28,7 +29,6 @@ from softr_orm.conditions import (
     split_lookup,
     substitute_record_id,
 )
-from softr_orm.errors import FieldError, InvalidValue, UnsupportedLookup
 
 # --- stand-in fields (the contract of contracts.md: lookups, to_filter_value, ...) ---------
 

@@ -149,7 +149,7 @@ def test_sessions_per_alias_for_several_workspaces(softr_emulator: Emulator) -> 
 
 def test_default_alias_becomes_the_default_session(softr_emulator: Emulator) -> None:
     """Models work without .using() under SOFTR; leaving the settings restores the default."""
-    from softr_orm.demo import Contact
+    from softr_orm.cli.demo import Contact
 
     before = current_default()
     with override_settings(SOFTR=softr_settings(softr_emulator)):
@@ -183,7 +183,9 @@ def test_missing_values_come_from_the_environment(
 
 def test_schema_check_finds_drift(softr_emulator: Emulator) -> None:
     """CHECK_SCHEMA=True: E001 per problem of the drifted model, nothing for correct ones."""
-    config = softr_settings(softr_emulator, CHECK_SCHEMA=True, MODELS=["softr_orm.demo", DRIFTED])
+    config = softr_settings(
+        softr_emulator, CHECK_SCHEMA=True, MODELS=["softr_orm.cli.demo", DRIFTED]
+    )
     with override_settings(SOFTR=config):
         messages = softr_errors()
     assert {m.id for m in messages} == {"softr_orm.E001"}
@@ -206,7 +208,7 @@ def test_manage_py_check_fails_on_drift(softr_emulator: Emulator) -> None:
 
 def test_schema_check_passes_on_correct_models(softr_emulator: Emulator) -> None:
     """The demo models match the demo tables: no message."""
-    config = softr_settings(softr_emulator, CHECK_SCHEMA=True, MODELS=["softr_orm.demo"])
+    config = softr_settings(softr_emulator, CHECK_SCHEMA=True, MODELS=["softr_orm.cli.demo"])
     with override_settings(SOFTR=config):
         assert softr_errors() == []
         assert softr_django.get_session().request_count > 0
@@ -235,7 +237,7 @@ def test_schema_check_uses_each_alias_session(softr_emulator: Emulator) -> None:
     workspace = softr_emulator.create_workspace("Elsewhere")
     other_key = softr_emulator.create_token([workspace])
     config = {
-        "default": softr_settings(softr_emulator, MODELS=["softr_orm.demo"]),
+        "default": softr_settings(softr_emulator, MODELS=["softr_orm.cli.demo"]),
         "other": {"API_KEY": other_key, "BASE_URL": softr_emulator.base_url, "MODELS": [DRIFTED]},
         "CHECK_SCHEMA": True,
     }
@@ -282,7 +284,7 @@ def test_softr_inspect_unknown_database_is_a_command_error(softr_emulator: Emula
 def test_softr_check_passes_on_correct_models(softr_emulator: Emulator) -> None:
     """softr_check with the settings' MODELS: a report, every model ok."""
     out = io.StringIO()
-    with override_settings(SOFTR=softr_settings(softr_emulator, MODELS=["softr_orm.demo"])):
+    with override_settings(SOFTR=softr_settings(softr_emulator, MODELS=["softr_orm.cli.demo"])):
         call_command("softr_check", stdout=out)
     report = out.getvalue()
     assert "Contact (table 'Contacts'" in report
@@ -318,7 +320,7 @@ def test_middleware_logs_requests_per_web_request(
     """One DEBUG line per web request on the softr_orm logger, with the count."""
     from django.http import HttpResponse
 
-    from softr_orm.demo import Contact
+    from softr_orm.cli.demo import Contact
 
     def view(request: Any) -> HttpResponse:
         return HttpResponse(str(Contact.objects.filter(score__gte=50).count()))

@@ -12,8 +12,8 @@ flask = pytest.importorskip("flask")
 
 import softr_orm  # noqa: E402
 from softr_orm import Session  # noqa: E402
+from softr_orm.cli.demo import Contact  # noqa: E402
 from softr_orm.contrib.flask import SoftrORM, get_session  # noqa: E402
-from softr_orm.demo import Contact  # noqa: E402
 from softr_orm.emulator import DEMO_DATABASE_ID, Emulator  # noqa: E402
 from softr_orm.errors import ConfigurationError  # noqa: E402
 
@@ -141,7 +141,7 @@ def test_request_log_line_per_web_request(
 
 def test_flask_softr_check(softr_emulator: Emulator) -> None:
     """``flask softr check`` with SOFTR_MODELS: a report, exit 0 when the models match."""
-    app = make_app(softr_emulator, SOFTR_MODELS=["softr_orm.demo"])
+    app = make_app(softr_emulator, SOFTR_MODELS=["softr_orm.cli.demo"])
     result = app.test_cli_runner().invoke(args=["softr", "check"])
     assert result.exit_code == 0, result.output
     assert "Contact (table 'Contacts'" in result.output
@@ -188,8 +188,8 @@ def test_request_log_attributes_worker_thread_requests() -> None:
     of several (marked shared); attempts outside any web request are not counted."""
     import threading
 
+    from softr_orm import RequestEvent
     from softr_orm.contrib import RequestLog
-    from softr_orm.session import RequestEvent
 
     log = RequestLog()
     event = RequestEvent("GET", "/x", "database", None, 200, None, 1, 2.0)

@@ -3,7 +3,7 @@
 Each Markdown file is one test. Its blocks run in file order in one shared namespace (a later
 block may use what an earlier one defined), against a fresh ``Emulator(seed="demo")`` with a
 default session configured for it, so examples can use the demo CRM models of
-``softr_orm.demo`` directly. Blocks that cannot run offline are marked ```text or
+``softr_orm.cli.demo`` directly. Blocks that cannot run offline are marked ```text or
 ```python-norun in the docs and are skipped here (tests/test_docs_norun.py runs the latter in
 their own harness: Django, Flask, pytester). A failing block is reported with its file,
 its index and its code.

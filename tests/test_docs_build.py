@@ -52,10 +52,10 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
 
     api = (out / "api.html").read_text(encoding="utf-8")
     for target in (
-        "softr_orm.model.Model.save",
-        "softr_orm.session.Session",
+        "softr_orm.models.base.Model.save",
+        "softr_orm.backends.softr.session.Session",
         "softr_orm.errors.InvalidValue",
         "softr_orm.fields.Select",
-        "softr_orm.query.QuerySet.filter",
+        "softr_orm.query.queryset.QuerySet.filter",
     ):
         assert f'id="{target}"' in api, f"the API reference lacks {target}"

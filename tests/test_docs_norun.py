@@ -140,7 +140,7 @@ def test_users_from_env(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_generated_module_excerpt(emu: Emulator) -> None:
     """The excerpt is what ``softr-orm inspect`` writes for the demo, minus elided lines."""
-    from softr_orm.schema_tools import inspect_database
+    from softr_orm.schema import inspect_database
 
     (block,) = norun("docs/schema.md")
     session = Session(emu.api_key, base_url=emu.base_url, rate_limit=False)

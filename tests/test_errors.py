@@ -10,7 +10,7 @@ import responses
 from _api_support import BASE, add, make_session
 
 from softr_orm import constants, errors
-from softr_orm.api import SoftrAPI
+from softr_orm.backends.softr.endpoints import SoftrAPI
 
 DB_URL = f"{BASE}/databases/db1"
 

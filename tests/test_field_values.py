@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from softr_orm import _convert as cv
-from softr_orm.values import Attachment, SoftrUser, filename_from_url
+from softr_orm.fields import convert as cv
+from softr_orm.fields.values import Attachment, SoftrUser, filename_from_url
 
 UTC = timezone.utc
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from _field_standins import INDUSTRY_OPTIONS, Deal, LiveField
 
-from softr_orm import fields, jsonutil
+from softr_orm import fields
 from softr_orm.constants import FIELD_TYPES, MULTI_VALUE_TYPES, READ_ONLY_TYPES
 from softr_orm.errors import InvalidValue, ReadOnlyField, UnsupportedLookup
-from softr_orm.values import Attachment, SoftrUser
+from softr_orm.fields.values import Attachment, SoftrUser
+from softr_orm.http import jsonutil
 
 UTC = timezone.utc
 PLUS2 = timezone(timedelta(hours=2))
@@ -499,7 +500,7 @@ def test_linked_record_ids_and_labels() -> None:
 
 def test_linked_record_resolves_model_names_lazily() -> None:
     """to="Name" resolves through the model registry on first use."""
-    from softr_orm.model import Model
+    from softr_orm.models.base import Model
 
     link = fields.LinkedRecord("Partner", to="PartnerForFieldsTest")
     before = link.target

@@ -12,7 +12,7 @@ from _field_standins import INDUSTRY_OPTIONS, Company, Deal, LiveField
 
 from softr_orm import fields
 from softr_orm.errors import InvalidValue, ReadOnlyField
-from softr_orm.values import Attachment, SoftrUser
+from softr_orm.fields.values import Attachment, SoftrUser
 
 
 class Ticket:

@@ -1,4 +1,4 @@
-"""Tests for softr_orm.jsonutil: exact decimals on the wire, json-compatible for the rest."""
+"""Tests for softr_orm.http.jsonutil: exact decimals on the wire, json-compatible for the rest."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from softr_orm import jsonutil
+from softr_orm.http import jsonutil
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 import responses
 
-from softr_orm import errors
-from softr_orm.model import Model, SaveResult
-from softr_orm.session import Session
-from softr_orm.values import Attachment
+from softr_orm import Session, errors
+from softr_orm.fields.values import Attachment
+from softr_orm.models.base import Model, SaveResult
 from tests._fake_schema import (
     BASE,
     COMPANIES,

@@ -11,7 +11,7 @@ pytest.importorskip("tqdm")
 
 from softr_orm import Model, Session, fields
 from softr_orm.emulator import DEMO_DATABASE_ID, Emulator
-from softr_orm.schema_tools import inspect_database
+from softr_orm.schema import inspect_database
 
 RECORDS = 250  # two pages: the concurrent scan (and its bar) starts from the second one
 

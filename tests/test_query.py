@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 import responses
 
-from softr_orm import Q, errors
-from softr_orm.query import QuerySet
-from softr_orm.session import Session
+from softr_orm import Q, Session, errors
+from softr_orm.query.queryset import QuerySet
 from tests._fake_schema import (
     COMPANIES,
     COMPANY_RECORDS,

@@ -1,4 +1,4 @@
-"""Tests for softr_orm.ratelimit (token buckets) and how the Session uses them."""
+"""Tests for softr_orm.http.ratelimit (token buckets) and how the Session uses them."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 import responses
 
-from softr_orm.ratelimit import RateLimiter, RateLimits, TokenBucket
-from softr_orm.retry import RetryPolicy
-from softr_orm.session import Session
+from softr_orm import Session
+from softr_orm.http.ratelimit import RateLimiter, RateLimits, TokenBucket
+from softr_orm.http.retry import RetryPolicy
 
 BASE = "http://127.0.0.1:8080/api/v1"
 

@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from softr_orm import errors
-from softr_orm.session import Session
+from softr_orm import Session, errors
 
 KEY = "redirect-test-key-5f1c2b"
 

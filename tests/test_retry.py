@@ -1,4 +1,4 @@
-"""Tests for softr_orm.retry and the retry rules as the Session applies them."""
+"""Tests for softr_orm.http.retry and the retry rules as the Session applies them."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import requests
 import responses
 import urllib3.exceptions as u3
 
-from softr_orm import errors
-from softr_orm.retry import (
+from softr_orm import Session, errors
+from softr_orm.http.retry import (
     Decision,
     Delivery,
     RetryBudget,
@@ -23,7 +23,6 @@ from softr_orm.retry import (
     classify_exception,
     parse_retry_after,
 )
-from softr_orm.session import Session
 
 BASE = "http://127.0.0.1:8080/api/v1"
 URL = f"{BASE}/databases/db1/tables/t1/records"

@@ -1,4 +1,4 @@
-"""Tests for softr_orm.session.Session: requests on the wire, answers, configuration."""
+"""Tests for softr_orm.http.session.Session: requests on the wire, answers, configuration."""
 
 from __future__ import annotations
 
@@ -17,10 +17,9 @@ import requests
 import responses
 
 import softr_orm
-from softr_orm import errors
-from softr_orm import session as session_module
+from softr_orm import Session, configure, default_session, errors
+from softr_orm.backends import defaults
 from softr_orm.constants import DATABASE_API_URL, USERS_API_URL
-from softr_orm.session import Session, configure, default_session
 
 BASE = "http://127.0.0.1:8080/api/v1"
 USERS = "http://127.0.0.1:8080/v1/api"
@@ -360,7 +359,7 @@ def test_from_env_kwargs_win(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def clean_default() -> Iterator[None]:
-    saved = session_module._default
+    saved = defaults._default
     configure(None)
     yield
     configure(saved)
@@ -427,8 +426,8 @@ def test_cache_for_is_thread_safe() -> None:
 
 def test_api_and_conveniences(mocked: responses.RequestsMock) -> None:
     """session.api is one SoftrAPI; databases()/database()/users() delegate to it."""
-    from softr_orm.api import SoftrAPI
-    from softr_orm.users import Users
+    from softr_orm.backends.softr.endpoints import SoftrAPI
+    from softr_orm.backends.softr.users import Users
 
     s = make()
     assert isinstance(s.api, SoftrAPI)
@@ -568,7 +567,7 @@ def test_close_and_context_manager(echo_server: ThreadingHTTPServer) -> None:
 
 def test_listeners_see_every_attempt(mocked: responses.RequestsMock) -> None:
     """add_listener gets one RequestEvent per attempt (retries and failures included)."""
-    from softr_orm.session import RequestEvent
+    from softr_orm import RequestEvent
 
     mocked.add(responses.PATCH, f"{BASE}/r/1", status=503)
     mocked.add(responses.PATCH, f"{BASE}/r/1", body=requests.ConnectionError("reset"))

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 import responses
 
-from softr_orm import errors
-from softr_orm._httputil import Secret
-from softr_orm.session import Session
+from softr_orm import Session, errors
+from softr_orm.http.util import Secret
 
 KEY = "sk-LEAKCHECK-9f8e7d6c5b4a"
 

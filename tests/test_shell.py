@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 import softr_orm
-from softr_orm import shell
-from softr_orm.cli import build_parser
+from softr_orm.cli import build_parser, shell
 from softr_orm.emulator import DEMO_DATABASE_ID
 from softr_orm.errors import ConfigurationError
 
@@ -91,7 +90,7 @@ def test_models_from_a_module(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_models_generated_on_the_fly(capsys: pytest.CaptureFixture[str]) -> None:
-    """``--database ID`` generates models from the live schema (softr_orm.schema_tools)."""
+    """``--database ID`` generates models from the live schema (softr_orm.schema.tools)."""
     code = (
         "print(sorted(k for k, v in globals().items() if isinstance(v, type)))\n"
         "print(Deals.objects.count())"

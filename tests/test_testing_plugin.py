@@ -12,7 +12,7 @@ pytest_plugins = ["pytester"]
 HEADER = """
 import pytest
 import softr_orm
-from softr_orm.demo import Contact
+from softr_orm.cli.demo import Contact
 from softr_orm.emulator import DEMO_DATABASE_ID
 """
 

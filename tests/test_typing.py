@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from softr_orm import fields
-from softr_orm.model import Model
-from softr_orm.values import Attachment, SoftrUser
+from softr_orm.fields.values import Attachment, SoftrUser
+from softr_orm.models.base import Model
 
 if sys.version_info >= (3, 11):
     from typing import assert_type

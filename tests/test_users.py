@@ -20,9 +20,9 @@ from _api_support import (
     sent_json,
 )
 
-from softr_orm.api import SoftrAPI
+from softr_orm.backends.softr.endpoints import SoftrAPI
+from softr_orm.backends.softr.users import AppUser, Users
 from softr_orm.errors import NotFound, Unauthorized
-from softr_orm.users import AppUser, Users
 
 PLUS = "jane+crm@example.com"
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from softr_orm.session import RequestEvent, Session
+    from softr_orm.http.session import HttpSession, RequestEvent
 
 __all__ = ["RequestLog", "RequestTally"]
 
@@ -83,9 +83,9 @@ class RequestLog:
         )
         self._active: set[RequestTally] = set()
         self._lock = threading.Lock()
-        self._watched: weakref.WeakSet[Session] = weakref.WeakSet()
+        self._watched: weakref.WeakSet[HttpSession] = weakref.WeakSet()
 
-    def watch(self, session: Session) -> None:
+    def watch(self, session: HttpSession) -> None:
         """Count requests of ``session`` from now on (once per session, however often called)."""
         with self._lock:
             if session in self._watched:

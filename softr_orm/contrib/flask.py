@@ -8,7 +8,7 @@ Each app gets its own :class:`softr_orm.Session`, built from its config:
 ``SOFTR_USERS_BASE_URL``       the Users API root (else ``$SOFTR_USERS_BASE_URL``)
 ``SOFTR_TIMEOUT``              read timeout in seconds, or ``(connect, read)``
 ``SOFTR_MAX_RETRIES``          retries of a failed attempt
-``SOFTR_RATE_LIMIT``           ``True`` / ``False`` / a :class:`softr_orm.session.RateLimits`
+``SOFTR_RATE_LIMIT``           ``True`` / ``False`` / a :class:`softr_orm.http.session.RateLimits`
 ``SOFTR_SESSION_OPTIONS``      more :class:`softr_orm.Session` keyword arguments
 ``SOFTR_CONFIGURE_DEFAULT``    make it the process default session (default ``True``)
 ``SOFTR_LOG_REQUESTS``         log Softr requests per web request at DEBUG (default ``True``)
@@ -35,9 +35,10 @@ import click
 from flask import Flask, current_app, request
 from flask.cli import AppGroup
 
+from softr_orm.backends.defaults import configure
+from softr_orm.backends.softr.session import Session
 from softr_orm.contrib import RequestLog
 from softr_orm.errors import ConfigurationError, SoftrError
-from softr_orm.session import Session, configure
 
 if TYPE_CHECKING:
     pass
@@ -157,7 +158,7 @@ _cli = AppGroup("softr", help="softr-orm: check models against Softr, generate m
 @click.argument("paths", nargs=-1, metavar="[MODEL_PATH]...")
 def check_command(paths: tuple[str, ...]) -> None:
     """Check models (modules or classes; default SOFTR_MODELS) against the live schema."""
-    from softr_orm.schema_tools import check_models, import_models
+    from softr_orm.schema.tools import check_models, import_models
 
     state: _AppState = current_app.extensions[EXTENSION]
     targets: Iterable[str | type] = paths or state.models
@@ -189,7 +190,7 @@ def check_command(paths: tuple[str, ...]) -> None:
 @click.option("--no-views", is_flag=True, help="do not list saved views (one request each)")
 def inspect_command(database_id: str, tables: tuple[str, ...], no_views: bool) -> None:
     """Print model classes for the tables of a live database."""
-    from softr_orm.schema_tools import inspect_database
+    from softr_orm.schema.tools import inspect_database
 
     try:
         source = inspect_database(

@@ -47,8 +47,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from softr_orm import fields
-from softr_orm.compiler import build_search_body, compile_filter
-from softr_orm.conditions import (
+from softr_orm.backends.softr.compiler import build_search_body, compile_filter
+from softr_orm.emulator import Emulator
+from softr_orm.http.jsonutil import dumps
+from softr_orm.query.conditions import (
     PSEUDO_FIELD_TYPES,
     And,
     Condition,
@@ -59,8 +61,6 @@ from softr_orm.conditions import (
     Q,
     resolve,
 )
-from softr_orm.emulator import Emulator
-from softr_orm.jsonutil import dumps
 
 pytestmark = pytest.mark.integration
 

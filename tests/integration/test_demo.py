@@ -7,7 +7,7 @@ import re
 import pytest
 
 from softr_orm.cli import main
-from softr_orm.demo import run
+from softr_orm.cli.demo import run
 
 
 def test_demo_tours_the_orm() -> None:

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from softr_orm import Model, Session, errors, fields
-from softr_orm.bulk import BulkError, BulkResult
 from softr_orm.emulator import Emulator
+from softr_orm.query.bulk import BulkError, BulkResult
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,7 @@ import pytest
 from softr_orm import Model, Session, fields
 from softr_orm.emulator import Emulator
 from softr_orm.errors import InvalidValue, ReadOnlyField
-from softr_orm.values import Attachment, SoftrUser
+from softr_orm.fields.values import Attachment, SoftrUser
 
 pytestmark = pytest.mark.integration
 

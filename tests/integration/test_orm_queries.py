@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 
-from softr_orm import Model, Q, Session, errors, fields
+from softr_orm import Model, Q, RequestEvent, Session, errors, fields
 from softr_orm.emulator import Emulator
-from softr_orm.jsonutil import loads
-from softr_orm.session import RequestEvent
+from softr_orm.http.jsonutil import loads
 
 pytestmark = pytest.mark.integration
 

@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 
-from softr_orm import Model, Session, fields
+from softr_orm import Model, RequestEvent, Session, fields
 from softr_orm.emulator import Emulator
-from softr_orm.jsonutil import loads
-from softr_orm.schema import bind
-from softr_orm.session import RequestEvent
+from softr_orm.http.jsonutil import loads
+from softr_orm.query.binding import bind
 
 pytestmark = pytest.mark.integration
 

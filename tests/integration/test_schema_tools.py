@@ -20,9 +20,9 @@ from softr_orm.cli import main
 from softr_orm.emulator import Emulator
 from softr_orm.emulator.seeds import DEMO_DATABASE_ID
 from softr_orm.errors import ConfigurationError, SchemaError
-from softr_orm.schema import create_table_for
-from softr_orm.schema_tools import (
+from softr_orm.schema import (
     check_models,
+    create_table_for,
     find_models,
     inspect_database,
     load_module,
@@ -534,12 +534,12 @@ def test_check_cli_uses_the_session_the_module_configures(
 
 def test_import_models_takes_modules_classes_and_paths() -> None:
     """Modules give their models, `module.Class` one model; bad targets fail clearly."""
-    from softr_orm.demo import Company, Contact, Deal
-    from softr_orm.schema_tools import import_models
-    from softr_orm.session import Session
+    from softr_orm import Session
+    from softr_orm.cli.demo import Company, Contact, Deal
+    from softr_orm.schema import import_models
 
-    assert import_models(["softr_orm.demo"]) == [Company, Contact, Deal]
-    assert import_models(["softr_orm.demo.Contact", Contact, "softr_orm.demo"]) == [
+    assert import_models(["softr_orm.cli.demo"]) == [Company, Contact, Deal]
+    assert import_models(["softr_orm.cli.demo.Contact", Contact, "softr_orm.cli.demo"]) == [
         Contact,
         Company,
         Deal,

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from softr_orm import Session
+from softr_orm.backends.softr.users import AppUser, Users
 from softr_orm.emulator import Emulator
 from softr_orm.errors import (
     BadRequest,
@@ -23,7 +24,6 @@ from softr_orm.errors import (
     NotFound,
     Unauthorized,
 )
-from softr_orm.users import AppUser, Users
 
 pytestmark = pytest.mark.integration
 

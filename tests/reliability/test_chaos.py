@@ -29,10 +29,9 @@ from typing import Any
 
 import pytest
 
-from softr_orm import Model, Session, errors, fields
+from softr_orm import Model, RequestEvent, Session, errors, fields
 from softr_orm.emulator import Emulator
-from softr_orm.retry import RetryPolicy
-from softr_orm.session import RequestEvent
+from softr_orm.http.retry import RetryPolicy
 
 pytestmark = pytest.mark.integration
 

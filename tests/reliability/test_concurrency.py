@@ -24,8 +24,8 @@ import pytest
 from softr_orm import Model, Session, errors, fields
 from softr_orm.constants import READ_RATE_LIMIT, WRITE_RATE_LIMIT
 from softr_orm.emulator import Emulator
-from softr_orm.ratelimit import RateLimiter, RateLimits
-from softr_orm.retry import RetryPolicy
+from softr_orm.http.ratelimit import RateLimiter, RateLimits
+from softr_orm.http.retry import RetryPolicy
 
 pytestmark = pytest.mark.integration
 
@@ -240,7 +240,7 @@ def test_request_count_equals_emulator_log() -> None:
     """Session.request_count counts every attempt that reached the server: successes, error
     answers, 429/503 retries and dropped connections, exactly as the emulator logs them."""
     with Emulator(seed="demo") as emu:
-        from softr_orm.demo import Contact
+        from softr_orm.cli.demo import Contact
 
         session = Session(emu.api_key, base_url=emu.base_url, rate_limit=False)
         contacts = Contact.objects.using(session)

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 from softr_orm.contrib import RequestLog
 
 if TYPE_CHECKING:
-    from softr_orm.model import Model
-    from softr_orm.session import Session
+    from softr_orm.backends.base import BackendSession
+    from softr_orm.models.base import Model
 
 __all__ = ["get_session", "models_for", "request_log", "reset_sessions", "sessions"]
 
@@ -30,11 +30,11 @@ __all__ = ["get_session", "models_for", "request_log", "reset_sessions", "sessio
 request_log = RequestLog()
 
 _lock = threading.Lock()
-_sessions: dict[str, Session] = {}
-_our_default: Session | None = None
+_sessions: dict[str, BackendSession] = {}
+_our_default: BackendSession | None = None
 
 
-def get_session(alias: str = "default") -> Session:
+def get_session(alias: str = "default") -> BackendSession:
     """The session of ``settings.SOFTR[alias]`` (the flat form is ``"default"``).
 
     Built on first use and then shared. Values missing from the settings come from the
@@ -53,12 +53,12 @@ def get_session(alias: str = "default") -> Session:
     return session
 
 
-def _build(alias: str) -> Session:
+def _build(alias: str) -> BackendSession:
     from django.core.exceptions import ImproperlyConfigured
 
+    from softr_orm.backends.softr.session import Session
     from softr_orm.contrib.django.conf import load
     from softr_orm.errors import ConfigurationError
-    from softr_orm.session import Session
 
     config = load()
     entry = config.aliases.get(alias)
@@ -72,7 +72,7 @@ def _build(alias: str) -> Session:
         raise ImproperlyConfigured(f"settings.SOFTR[{alias!r}]: {error}") from error
 
 
-def sessions() -> dict[str, Session]:
+def sessions() -> dict[str, BackendSession]:
     """Every configured alias with its session (building those not built yet)."""
     from softr_orm.contrib.django.conf import load
 
@@ -86,8 +86,8 @@ def reset_sessions() -> None:
     replaced too, but only if it is the one this app set.
     """
     global _our_default
+    from softr_orm.backends.defaults import configure, default_session
     from softr_orm.errors import ConfigurationError
-    from softr_orm.session import configure, default_session
 
     with _lock:
         old = list(_sessions.values())
@@ -96,7 +96,7 @@ def reset_sessions() -> None:
         session.close()
     if _our_default is not None:
         try:
-            current: Session | None = default_session()
+            current: BackendSession | None = default_session()
         except ConfigurationError:
             current = None
         if current is _our_default:
@@ -104,15 +104,15 @@ def reset_sessions() -> None:
         _our_default = None
 
 
-def configure_default() -> Session | None:
+def configure_default() -> BackendSession | None:
     """Make the default alias's session the process default, when the settings ask for it.
 
     Only when ``settings.SOFTR`` is set and has a ``"default"`` alias: without settings the
     app leaves the default session to the project (``softr_orm.configure(...)``).
     """
     global _our_default
+    from softr_orm.backends.defaults import configure
     from softr_orm.contrib.django.conf import DEFAULT_ALIAS, load
-    from softr_orm.session import configure
 
     config = load()
     if not (config.explicit and config.configure_default and DEFAULT_ALIAS in config.aliases):
@@ -131,7 +131,7 @@ def import_models(paths: Iterable[str | type]) -> list[type[Model]]:
     """
     from django.core.exceptions import ImproperlyConfigured
 
-    from softr_orm.schema_tools import import_models as import_targets
+    from softr_orm.schema.tools import import_models as import_targets
 
     try:
         return import_targets(paths)
@@ -155,7 +155,7 @@ def models_for(alias: str | None = None) -> list[tuple[str, type[Model]]]:
     from django.apps import apps
 
     from softr_orm.contrib.django.conf import DEFAULT_ALIAS, load
-    from softr_orm.model import Model
+    from softr_orm.models.base import Model
 
     config = load()
     wanted = [a for a in config.aliases.values() if alias is None or a.alias == alias]
@@ -176,7 +176,7 @@ def models_for(alias: str | None = None) -> list[tuple[str, type[Model]]]:
     return [(DEFAULT_ALIAS, m) for m in sorted(found, key=lambda m: (m.__module__, m.__name__))]
 
 
-def session_for(alias: str, model: type[Model]) -> Session:
+def session_for(alias: str, model: type[Model]) -> BackendSession:
     """The session checking ``model`` under ``alias``: its ``Meta.session`` wins."""
     own = model._meta.session
     return own if own is not None else get_session(alias)

@@ -47,7 +47,7 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
 def schema_messages(alias: str | None = None) -> list[Any]:
     """The schema check's messages for one alias (or all): E001 per problem, E002 per failure."""
     from softr_orm.contrib.django import models_for, session_for
-    from softr_orm.schema_tools import check_models
+    from softr_orm.schema.tools import check_models
 
     messages: list[Any] = []
     try:

@@ -25,8 +25,8 @@ class SoftrRequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:
+        from softr_orm.backends.defaults import default_session
         from softr_orm.contrib.django import request_log
-        from softr_orm.session import default_session
 
         with contextlib.suppress(ConfigurationError):  # no default session: nothing to watch
             request_log.watch(default_session())

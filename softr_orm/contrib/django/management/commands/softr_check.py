@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from softr_orm.contrib.django import import_models, models_for, session_for
-        from softr_orm.schema_tools import CheckReport, check_models
+        from softr_orm.schema.tools import CheckReport, check_models
 
         alias: str | None = options["using"]
         if options["models"]:

@@ -1,7 +1,7 @@
 """``manage.py softr_inspect DATABASE_ID``: model classes for a live database, like inspectdb.
 
 Uses the session of ``settings.SOFTR`` (``--using`` picks an alias) and
-:func:`softr_orm.schema_tools.inspect_database`, exactly as ``softr-orm inspect`` does::
+:func:`softr_orm.schema.tools.inspect_database`, exactly as ``softr-orm inspect`` does::
 
     python manage.py softr_inspect 3f6c2a9e-... --table Contacts > crm/softr_models.py
 """
@@ -43,7 +43,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from softr_orm.contrib.django import get_session
-        from softr_orm.schema_tools import inspect_database
+        from softr_orm.schema.tools import inspect_database
 
         database_id: str = options["database_id"]
         command = ["python manage.py softr_inspect", shlex.quote(database_id)]

@@ -1,0 +1,49 @@
+"""The default connection: the session models use when none is given.
+
+Set once at start-up (``softr_orm.configure(Session.from_env())``); any backend's session
+will do. It lives at the backends layer so that models and queries can find it without
+knowing which backend it belongs to.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from softr_orm.backends.base import BackendSession
+from softr_orm.errors import ConfigurationError
+
+__all__ = ["configure", "default_session"]
+
+_default: BackendSession | None = None
+_default_lock = threading.Lock()
+
+
+def configure(session: BackendSession | None) -> None:
+    """Set the session models use when none is given (``None`` clears it).
+
+    Raises:
+        TypeError: ``session`` is not a backend's session (``softr_orm.Session`` or another
+            backend's).
+    """
+    global _default
+    if session is not None and not isinstance(session, BackendSession):
+        raise TypeError(f"configure() needs a softr_orm.Session, got {type(session).__name__}")
+    with _default_lock:
+        _default = session
+
+
+def default_session() -> BackendSession:
+    """The session set by :func:`configure`.
+
+    Raises:
+        ConfigurationError: when none was configured.
+    """
+    with _default_lock:
+        session = _default
+    if session is None:
+        raise ConfigurationError(
+            "no default softr_orm Session is configured: call "
+            "softr_orm.configure(Session(api_key=...)) or softr_orm.configure(Session.from_env()) "
+            "at startup, or pass a session explicitly (e.g. Model.objects.using(session))"
+        )
+    return session

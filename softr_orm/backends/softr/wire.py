@@ -1,0 +1,174 @@
+"""Lenient readers for the JSON the Softr APIs send: envelopes, records, pages, timestamps.
+
+Softr's answers drift (new keys, optional ``metadata``, two timestamp precisions, numbers as
+:class:`~decimal.Decimal` from :mod:`softr_orm.http.jsonutil`), so these helpers never assume more
+than the contract promises and raise :class:`UnexpectedResponse` only when a shape is plainly
+wrong (an object where a list belongs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, cast
+
+from dateutil import parser as _dateparser
+
+from softr_orm.backends.base import Record, RecordPage
+from softr_orm.errors import SoftrError
+
+__all__ = [
+    "Record",
+    "RecordPage",
+    "UnexpectedResponse",
+    "as_bool",
+    "as_dict",
+    "as_mapping",
+    "as_str",
+    "opt_bool",
+    "opt_int",
+    "opt_str",
+    "parse_timestamp",
+    "read_list",
+    "read_object",
+    "read_page",
+    "read_record",
+    "unwrap",
+]
+
+
+class UnexpectedResponse(SoftrError, ValueError):
+    """Softr answered 2xx with a body of the wrong shape (e.g. an object where a list belongs)."""
+
+
+# --- lenient readers ---------------------------------------------------------------------
+
+
+def parse_timestamp(value: object) -> dt.datetime | None:
+    """Parse an API timestamp into an aware UTC-or-offset datetime; ``None`` if not parseable.
+
+    Softr's examples use both ``...12:00:00.000Z`` and ``...12:14:44Z``; naive strings are taken
+    as UTC, and numbers as epoch milliseconds (the unit Softr's own tools compare against).
+    """
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        try:
+            return dt.datetime.fromtimestamp(float(value) / 1000.0, tz=dt.timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(value, str) and value.strip():
+        try:
+            parsed = _dateparser.isoparse(value.strip())
+        except (ValueError, OverflowError):
+            try:
+                parsed = _dateparser.parse(value)
+            except (ValueError, OverflowError):
+                return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed
+
+
+def as_str(value: object, default: str = "") -> str:
+    if value is None:
+        return default
+    return value if isinstance(value, str) else str(value)
+
+
+def opt_str(value: object) -> str | None:
+    return None if value is None else as_str(value)
+
+
+def as_bool(value: object, default: bool = False) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    if value is None:
+        return default
+    return bool(value)
+
+
+def opt_bool(value: object) -> bool | None:
+    return None if value is None else as_bool(value)
+
+
+def opt_int(value: object) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def as_dict(value: object) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def as_mapping(data: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise UnexpectedResponse(f"expected a JSON object for {what}, got {type(data).__name__}")
+    return data
+
+
+# --- envelopes ---------------------------------------------------------------------------
+
+
+def unwrap(body: Any) -> Any:
+    """The ``data`` of a ``{"data": ..., "metadata": ...}`` envelope (the body itself if bare)."""
+    if isinstance(body, Mapping) and "data" in body:
+        return body["data"]
+    return body
+
+
+def read_object(body: Any, what: str) -> Mapping[str, Any]:
+    """The enveloped object of a single-object answer."""
+    data = unwrap(body)
+    if not isinstance(data, Mapping):
+        raise UnexpectedResponse(f"expected {what} object, got {type(data).__name__}")
+    return data
+
+
+def read_list(body: Any, what: str) -> list[Mapping[str, Any]]:
+    """The enveloped objects of a list answer (``[]`` for a null ``data``)."""
+    data = unwrap(body)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise UnexpectedResponse(f"expected a list of {what}, got {type(data).__name__}")
+    return [item for item in data if isinstance(item, Mapping)]
+
+
+def read_record(data: Mapping[str, Any]) -> Record:
+    """A record dict with ``fields`` guaranteed to be a dict (missing/null values are absent)."""
+    record = dict(data)
+    if not isinstance(record.get("fields"), dict):
+        record["fields"] = {}
+    return cast(Record, record)
+
+
+def _int_or(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def read_page(body: Any, offset: int, limit: int) -> RecordPage:
+    """A :class:`RecordPage` from a list/search answer; ``offset``/``limit`` fill a missing
+    ``metadata`` (then ``total`` is ``None``)."""
+    records = [read_record(r) for r in read_list(body, "records")]
+    meta = body.get("metadata") if isinstance(body, Mapping) else None
+    if not isinstance(meta, Mapping):
+        return RecordPage(records=records, offset=offset, limit=limit, total=None)
+    total = meta.get("total")
+    return RecordPage(
+        records=records,
+        offset=_int_or(meta.get("offset"), offset),
+        limit=_int_or(meta.get("limit"), limit),
+        total=total if isinstance(total, int) and not isinstance(total, bool) else None,
+    )

@@ -1,0 +1,281 @@
+"""Small pure helpers of the transport: credential handling, URL checks and encoding.
+
+Kept apart from :mod:`softr_orm.http.session` so that the session module holds only the
+request policy. Nothing here sends a request, and nothing here knows a service.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import requests
+import requests.auth
+
+from softr_orm import errors
+from softr_orm.http.retry import Kind, exception_chain
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class RequestEvent:
+    """One HTTP attempt, as reported to :meth:`Session.add_listener` listeners.
+
+    Attributes:
+        method: the HTTP method.
+        path: the percent-encoded path below the API root, without the query string.
+        api: the name of the API (one of the session's roots), e.g. "database" or "users".
+        body: the JSON body sent, or None.
+        status: the answer's status, or None when no answer arrived.
+        error: the transport exception's class name when no answer arrived, else None.
+        attempt: 1 for the first attempt of a call, 2 for its first retry, ...
+        elapsed_ms: wall time of the attempt.
+    """
+
+    method: str
+    path: str
+    api: str
+    body: bytes | None
+    status: int | None
+    error: str | None
+    attempt: int
+    elapsed_ms: float
+
+
+class Secret:
+    """Holds the API key so that ``repr``, ``vars`` and pickling never show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError("an API key cannot be pickled")
+
+
+class HeaderAuth(requests.auth.AuthBase):
+    """Adds the credential header as the request is prepared, so no caller-side dict ever
+    holds it. ``scheme`` prefixes the value (``Authorization: Token <key>``)."""
+
+    def __init__(self, secret: Secret, header: str, scheme: str | None = None) -> None:
+        self.secret = secret
+        self.header = header
+        self.scheme = scheme
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        value = self.secret.reveal()
+        r.headers[self.header] = f"{self.scheme} {value}" if self.scheme else value
+        return r
+
+
+class NoAuth(requests.auth.AuthBase):
+    """Session-level auth that adds nothing; its presence stops requests reading ``~/.netrc``,
+    and it drops the credential header from any request that must not carry it."""
+
+    def __init__(self, header: str) -> None:
+        self.header = header
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers.pop(self.header, None)
+        return r
+
+
+class NoRedirectSession(requests.Session):
+    """A ``requests.Session`` that does not even compute a redirect target.
+
+    ``allow_redirects=False`` already stops following; this also keeps ``rebuild_auth`` and
+    friends from ever running on a copy of our request.
+    """
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        return None
+
+
+def clean_key(api_key: object, missing: str, what: str = "api_key") -> str:
+    """The credential, stripped; ``missing`` is the message when there is none."""
+    if api_key is None:
+        raise errors.ConfigurationError(missing)
+    if not isinstance(api_key, str):
+        raise errors.ConfigurationError(f"{what} must be a str, not {type(api_key).__name__}")
+    key = api_key.strip()
+    if not key:
+        raise errors.ConfigurationError(missing)
+    if any(ch.isspace() or not ch.isprintable() or ord(ch) > 0xFF for ch in key):
+        # requests would reject the header and quote the value in its message: refuse here.
+        raise errors.ConfigurationError(
+            "the API key contains whitespace or control characters; check how it was copied"
+        )
+    return key
+
+
+def key_from_env(env: Mapping[str, str], variable: str) -> str | None:
+    """The key from ``variable`` or from the file named by ``<variable>_FILE``.
+
+    Both may be set only if they hold the same key (a stale variable next to a rotated key
+    file is a classic outage). Values are stripped; empty ones count as unset.
+
+    Raises:
+        ConfigurationError: the file cannot be read, or the two keys differ (neither is shown).
+    """
+    file_variable = f"{variable}_FILE"
+    key = (env.get(variable) or "").strip() or None
+    key_file = (env.get(file_variable) or "").strip()
+    if not key_file:
+        return key
+    try:
+        from_file = Path(key_file).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise errors.ConfigurationError(
+            f"cannot read {file_variable} {key_file!r}: {reason}"
+        ) from None
+    if key is not None and from_file != key:
+        raise errors.ConfigurationError(
+            f"{variable} and {file_variable} are both set and hold different keys; "
+            "set only one of them"
+        )
+    return from_file or None
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def check_base_url(url: object, what: str = "base_url") -> str:
+    """Validate an API root URL and return it without a trailing slash.
+
+    ``https://`` is required, except for loopback hosts (127.0.0.0/8, ``::1``, ``localhost``),
+    where plain ``http://`` is allowed for local emulators and tests.
+
+    Raises:
+        ConfigurationError: naming the URL, when it is not acceptable.
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise errors.ConfigurationError(f"{what} must be a non-empty URL, got {url!r}")
+    text = url.strip().rstrip("/")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise errors.ConfigurationError(f"{what} {text!r} is not a valid URL") from exc
+    if not text.isascii():
+        raise errors.ConfigurationError(f"{what} {text!r} must be ASCII (use the punycode host)")
+    if parts.username is not None or parts.password is not None:
+        raise errors.ConfigurationError(f"{what} must not contain credentials")
+    if parts.query or parts.fragment or not host:
+        raise errors.ConfigurationError(
+            f"{what} {text!r} must be a plain https:// URL with a host, no query or fragment"
+        )
+    scheme = parts.scheme.lower()
+    if scheme == "https" or (scheme == "http" and _is_loopback(host)):
+        return text
+    if scheme == "http":
+        raise errors.ConfigurationError(
+            f"{what} {text!r} uses plain http:// to a non-loopback host, which would send the "
+            "API key unencrypted; use https:// (http:// is allowed only for 127.0.0.0/8, ::1 "
+            "and localhost)"
+        )
+    raise errors.ConfigurationError(f"{what} {text!r} must be an https:// URL")
+
+
+def parse_timeout(timeout: object) -> tuple[float, float]:
+    if isinstance(timeout, tuple) and len(timeout) == 2:
+        connect, read = (float(value) for value in timeout)
+    elif isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        read = float(timeout)
+        connect = min(DEFAULT_CONNECT_TIMEOUT, read)
+    else:
+        raise errors.ConfigurationError(
+            f"timeout must be a number or a (connect, read) tuple, got {timeout!r}"
+        )
+    if not connect > 0 or not read > 0:
+        raise errors.ConfigurationError(f"timeouts must be positive, got {timeout!r}")
+    return connect, read
+
+
+def encode_segment(segment: object) -> str:
+    """Percent-encode one path segment so it stays exactly one segment on the wire.
+
+    Everything but letters, digits and ``-_~`` is encoded, ``.`` included, so ``".."`` becomes
+    ``%2E%2E`` and can never be treated as a dot segment.
+    """
+    if isinstance(segment, bool) or not isinstance(segment, (str, int)):
+        raise TypeError(f"path segments must be str, not {type(segment).__name__}")
+    text = str(segment)
+    if not text:
+        raise ValueError("empty path segment (an id or name was empty)")
+    return quote(text, safe="").replace(".", "%2E")
+
+
+def encode_path(path: Sequence[str]) -> str:
+    if isinstance(path, (str, bytes)):
+        raise TypeError("path must be a sequence of segments, e.g. ['databases', database_id]")
+    return "".join("/" + encode_segment(segment) for segment in path)
+
+
+def encode_query(params: Mapping[str, str | int | bool | None] | None) -> str:
+    pairs: list[tuple[str, str]] = []
+    for name, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            pairs.append((name, "true" if value else "false"))
+        elif isinstance(value, (str, int, float, Decimal)):
+            pairs.append((name, str(value)))
+        else:
+            raise TypeError(f"query parameter {name!r} must be a scalar, got {value!r}")
+    return urlencode(pairs, quote_via=quote)
+
+
+def default_kind(method: str) -> Kind:
+    if method in ("GET", "HEAD"):
+        return "read"
+    if method == "POST":
+        return "create"
+    return "write"
+
+
+def scrub_exception(exc: BaseException, secret: Secret, header: str) -> None:
+    """Remove the key from a ``requests`` exception (and all it links to) before chaining it.
+
+    The prepared request's key header is overwritten in place, and frame locals of the
+    tracebacks are cleared: deep in ``http.client`` they may hold the raw header bytes.
+    Line numbers stay, so tracebacks still print.
+    """
+    for item in exception_chain(exc, context=True):
+        for holder in (getattr(item, "request", None), getattr(item, "response", None)):
+            request = getattr(holder, "request", holder)
+            headers = getattr(request, "headers", None)
+            if headers is not None and header in headers:
+                headers[header] = "***"
+        if item.__traceback__ is not None:
+            traceback.clear_frames(item.__traceback__)
+
+
+def redact(text: str, secret: Secret) -> str:
+    """``text`` with every occurrence of the key replaced by ``***``."""
+    key = secret.reveal()
+    return text.replace(key, "***") if key in text else text

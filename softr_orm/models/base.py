@@ -1,0 +1,422 @@
+"""Model classes: declaration, instance state, change tracking, save/refresh/delete.
+
+An instance keeps the raw field values Softr sent (keyed by field id) and converts a field only
+when it is first read, caching the result: hydrating thousands of records costs little more
+than keeping the dicts. Changes are found by comparing each touched field's write form with
+the write form of what the server sent, so assignments *and* in-place mutation of lists
+(``contact.tags.append("vip")``) are both seen, and ``save()`` sends only what differs.
+
+Nothing here knows a service's URLs or JSON shapes beyond a record's ``id``/``fields``/
+timestamps: requests go through the session's backend (:mod:`softr_orm.backends.base`), names
+become ids through :mod:`softr_orm.query.binding`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from softr_orm import errors
+from softr_orm.errors import (
+    ReadOnlyField,
+    UnknownFieldName,
+)
+from softr_orm.fields import Field, LinkedRecord
+from softr_orm.fields.convert import read_datetime
+from softr_orm.models import persistence
+from softr_orm.models.declaration import ModelBase
+from softr_orm.models.manager import Manager, _ManagerDescriptor
+from softr_orm.models.options import (
+    ModelOptions,
+    SaveResult,
+    resolve_model,
+)
+from softr_orm.query.binding import Binding, bind
+
+if TYPE_CHECKING:
+    from softr_orm.backends.base import BackendSession, Record
+
+__all__ = ["Manager", "Model", "ModelOptions", "SaveResult", "resolve_model"]
+
+M = TypeVar("M", bound="Model")
+
+_new_instance = object.__new__
+
+
+def _readers(binding: Binding) -> list[tuple[str, str, Any]]:
+    """(attname, field id, to_python) of a binding's plain (non-link) fields, built once."""
+    readers: list[tuple[str, str, Any]] | None = binding.extra.get("readers")
+    if readers is None:
+        model = binding.extra["model"]
+        readers = [
+            (attname, binding.ids[attname], f.to_python)
+            for attname, f in model._meta.fields.items()
+            if not f.is_link and attname in binding.ids
+        ]
+        binding.extra["readers"] = readers
+    return readers
+
+
+class Model(metaclass=ModelBase):
+    """Base class of every model. Subclass it, declare fields, and set ``Meta``.
+
+    Example::
+
+        class Contact(Model):
+            name = fields.SingleLineText("Full Name")
+            score = fields.Number("Score")
+
+            class Meta:
+                database = "3f6c2a9e-8b1d-4c7e-9a52-1d0e7b4c6f21"
+                table = "Contacts"
+    """
+
+    _meta: ClassVar[ModelOptions]
+    objects: ClassVar[_ManagerDescriptor] = _ManagerDescriptor()
+    DoesNotExist: ClassVar[type[errors.ObjectDoesNotExist]] = errors.ObjectDoesNotExist
+    MultipleObjectsReturned: ClassVar[type[errors.MultipleObjectsReturned]] = (
+        errors.MultipleObjectsReturned
+    )
+
+    # Instance state. Converted field values are cached in the instance ``__dict__`` under
+    # the field's attribute name: the field descriptors are non-data descriptors at run
+    # time, so once a field has been read, reading it again is a plain attribute lookup.
+    # Rarely-set state has class-level defaults, so hydrating a record sets five keys.
+    id: str | None = None
+    _raw: dict[str, Any]
+    _binding: Binding | None = None
+    _session: BackendSession | None = None
+    _record: Mapping[str, Any] | None = None
+    _prefetched: dict[str, dict[str, Any]] | None = None
+    _deferred: bool = False
+
+    def __init__(self, **values: Any) -> None:
+        meta = self._meta_or_fail()
+        self.id = values.pop("id", None)
+        self._raw = {}
+        unknown = [k for k in values if k not in meta.fields]
+        if unknown:
+            raise UnknownFieldName(meta.name, unknown[0], meta.fields)
+        for attname, value in values.items():
+            setattr(self, attname, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        field = type(self)._meta.fields.get(name)
+        if field is None:
+            object.__setattr__(self, name, value)
+        else:
+            self._set_field_value(field, value)
+
+    @classmethod
+    def _meta_or_fail(cls) -> ModelOptions:
+        meta = cls.__dict__.get("_meta")
+        if not isinstance(meta, ModelOptions):
+            raise TypeError("Model is abstract: subclass it and declare fields")
+        return meta
+
+    # --- construction from API records ------------------------------------------------
+
+    @classmethod
+    def _from_api(cls: type[M], record: Record | Mapping[str, Any], binding: Binding) -> M:
+        """A clean instance for a record the API returned (fields keyed by field id).
+
+        This is the hot path of every read: it only files the record away; each field is
+        converted when first read.
+        """
+        instance = _new_instance(cls)
+        d = instance.__dict__
+        d["id"] = record.get("id")
+        d["_raw"] = record.get("fields") or {}
+        d["_binding"] = binding
+        d["_record"] = record
+        return instance
+
+    @classmethod
+    def from_record(
+        cls: type[M], record: Mapping[str, Any], *, session: BackendSession | None = None
+    ) -> M:
+        """An instance from a raw record dict, as the API returns it.
+
+        ``fields`` may be keyed by field id (the API's default) or by field name (as with
+        ``?fieldNames=true``); names are mapped to ids through the table schema.
+        """
+        binding = bind(cls, cls._meta.get_session(session))
+        raw_fields = dict(record.get("fields") or {})
+        if raw_fields and not any(k in binding.attnames for k in raw_fields):
+            by_name = {f.name: f.id for f in binding.table.fields}
+            raw_fields = {by_name.get(k, k): v for k, v in raw_fields.items()}
+        return cls._from_api({**record, "fields": raw_fields}, binding)
+
+    @classmethod
+    def _stub(cls: type[M], record_id: str, session: BackendSession | None) -> M:
+        """A reference to a record by id whose fields load on first access (one GET)."""
+        instance = cls.__new__(cls)
+        instance.__dict__.update(id=record_id, _raw={}, _session=session, _deferred=True)
+        return instance
+
+    # --- field access (called by the field descriptors) -------------------------------
+
+    def _touched(self) -> Iterator[tuple[Field[Any], Any]]:
+        """The fields read or assigned so far, with their current values."""
+        d = self.__dict__
+        for attname, field in self._meta.fields.items():
+            if attname in d:
+                yield field, d[attname]
+
+    def _raw_value(self, attname: str) -> Any:
+        binding = self._binding
+        if binding is None:
+            return None
+        return self._raw.get(binding.ids.get(attname))  # type: ignore[arg-type]
+
+    def _get_field_value(self, field: Field[Any]) -> Any:
+        """Convert on first access and cache (the descriptor calls this only on a miss).
+
+        The first read of a record converts all its plain fields in one tight loop, since
+        code that reads one field of a record nearly always reads others: that halves the
+        cost of reading a whole record. Linked records are converted (and loaded) only
+        when read.
+        """
+        d = self.__dict__
+        attname = field.attname
+        binding = d.get("_binding")
+        if binding is None:  # not from the API (new, or a stub)
+            if self._deferred:
+                self.refresh()
+                return getattr(self, attname)
+            raw = None
+        else:
+            raw_fields = d["_raw"]
+            for name, fid, to_python in _readers(binding):
+                if name not in d:
+                    d[name] = to_python(raw_fields.get(fid))
+            if attname in d:
+                return d[attname]
+            raw = raw_fields.get(binding.ids.get(attname))
+        if field.is_link:
+            value = self._load_links(field, field.to_python(raw))  # type: ignore[arg-type]
+        else:
+            value = field.to_python(raw)
+        d[attname] = value
+        return value
+
+    def _set_field_value(self, field: Field[Any], value: Any) -> None:
+        if field.read_only:
+            raise ReadOnlyField(type(self).__name__, field.attname, value)
+        cleaned = field.clean(value)
+        if isinstance(field, LinkedRecord):
+            cleaned = self._link_instances(field, value, cleaned)
+        self.__dict__[field.attname] = cleaned
+
+    def _own_session(self) -> BackendSession:
+        """The session this instance came through (or was given), else the model's."""
+        if self._session is not None:
+            return self._session
+        if self._binding is not None:
+            return self._binding.session
+        return self._meta.get_session()
+
+    def _load_links(self, field: LinkedRecord[Any], ids: Any) -> Any:
+        id_list = [i for i in (ids or []) if isinstance(i, str)]
+        related = field.related_model()
+        prefetched = (self._prefetched or {}).get(field.attname)
+        if prefetched is not None:
+            found = prefetched
+        elif id_list:
+            from softr_orm.query.related import fetch_by_ids
+
+            found = fetch_by_ids(related, self._own_session(), id_list)
+        else:
+            found = {}
+        instances = [found[i] for i in id_list if i in found]
+        if field.multiple:
+            return instances
+        return instances[0] if instances else None
+
+    def _link_instances(self, field: LinkedRecord[Any], value: Any, ids: Any) -> Any:
+        given: dict[str, Model] = {}
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if isinstance(item, Model) and item.id:
+                given[item.id] = item
+        related = field.related_model()
+        # Only the session already known: a stub without one resolves its model's session
+        # when it loads, so assigning links never needs a default session.
+        session = self._session or (self._binding.session if self._binding else None)
+        instances = [
+            given.get(i) or related._stub(i, session) for i in (ids or []) if isinstance(i, str)
+        ]
+        if field.multiple:
+            return instances
+        return instances[0] if instances else None
+
+    # --- identity ---------------------------------------------------------------------
+
+    @property
+    def pk(self) -> str | None:
+        return self.id
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When Softr created the record (the record's ``createdAt``), as an aware datetime."""
+        raw = self._record.get("createdAt") if self._record else None
+        return read_datetime(raw) if raw else None
+
+    @property
+    def updated_at(self) -> datetime | None:
+        """When Softr last changed the record (``updatedAt``)."""
+        raw = self._record.get("updatedAt") if self._record else None
+        return read_datetime(raw) if raw else None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model) or type(other)._meta is not type(self)._meta:
+            return NotImplemented
+        if self.id is None or other.id is None:
+            return self is other
+        return self.id == other.id
+
+    def __hash__(self) -> int:
+        if self.id is None:
+            return id(self)
+        return hash((type(self).__qualname__, self.id))
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        ident = self.id or "(unsaved)"
+        label = self._display()
+        return f"<{name} {ident}{' ' + label if label else ''}>"
+
+    def _display(self) -> str:
+        if self._deferred:
+            return ""
+        attname = self._binding.primary_attname if self._binding else None
+        if attname is None:
+            attname = next(
+                (a for a, f in self._meta.fields.items() if f.softr_type == "SINGLE_LINE_TEXT"),
+                None,
+            )
+        if attname is None:
+            return ""
+        try:
+            value = getattr(self, attname)
+        except errors.SoftrError:
+            return ""
+        return f"{attname}={value!r}" if value not in (None, "") else ""
+
+    # --- change tracking --------------------------------------------------------------
+
+    def _write_form(self, field: Field[Any], value: Any) -> Any:
+        if isinstance(field, LinkedRecord):
+            items = value if isinstance(value, list) else ([] if value is None else [value])
+            return [i.id if isinstance(i, Model) else i for i in items]
+        return field.to_api(value)
+
+    def _saved_form(self, field: Field[Any]) -> Any:
+        if self.id is None:
+            return None
+        return field.to_api(field.to_python(self._raw_value(field.attname)))
+
+    def _changed(self) -> list[Field[Any]]:
+        changed = []
+        for field, value in self._touched():
+            if field.read_only:
+                continue
+            new = self._write_form(field, value)
+            if self.id is None:
+                # A new record: anything but the field's empty value (None, [], and for a
+                # checkbox False) is something to send.
+                if new not in (None, [], "") and new != field.to_api(field.to_python(None)):
+                    changed.append(field)
+            elif new != self._saved_form(field):
+                changed.append(field)
+        return changed
+
+    @property
+    def is_dirty(self) -> bool:
+        """True when some field differs from what the server last sent."""
+        return bool(self._changed())
+
+    @property
+    def changed_fields(self) -> dict[str, tuple[Any, Any]]:
+        """Field name -> (value as last saved, current value) for every changed field.
+
+        Linked-record fields show record ids on both sides (no request is made to load the
+        records they used to point at).
+        """
+        result: dict[str, tuple[Any, Any]] = {}
+        d = self.__dict__
+        for field in self._changed():
+            raw = self._raw_value(field.attname) if self.id is not None else None
+            old = field.to_python(raw)
+            new = d[field.attname]
+            if field.is_link:
+                new = self._write_form(field, new)
+                if not field.multiple:
+                    old, new = (old[0] if old else None), (new[0] if new else None)
+            result[field.attname] = (old, new)
+        return result
+
+    # --- persistence --------------------------------------------------------------------
+
+    def _bind(self) -> Binding:
+        if self._binding is None:
+            self._binding = bind(type(self), self._own_session())
+        return self._binding
+
+    def save(self, force: bool = False) -> SaveResult:
+        """Create the record (POST) or send the changed fields (PATCH).
+
+        A clean instance makes no request. ``force=True`` sends every writable field.
+        After the write the instance holds the server's answer (computed fields,
+        ``updatedAt``) and is clean again.
+        """
+        return persistence.save(self, force)
+
+    def _load(self, record: Mapping[str, Any]) -> None:
+        """Take the server's version of the record: raw values in, cached values out."""
+        d = self.__dict__
+        for attname in self._meta.fields:
+            d.pop(attname, None)
+        d.update(
+            id=record.get("id") or self.id,
+            _raw=dict(record.get("fields") or {}),
+            _record=record,
+            _prefetched=None,
+            _deferred=False,
+        )
+
+    def refresh(self) -> None:
+        """Reload every field from the server, dropping unsaved changes."""
+        persistence.refresh(self)
+
+    def delete(self) -> None:
+        """Delete the record. The instance keeps its values but loses its id."""
+        persistence.delete(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Field name -> Python value, plus ``id``; linked records appear as ids."""
+        result: dict[str, Any] = {"id": self.id}
+        d = self.__dict__
+        for attname, field in self._meta.fields.items():
+            if isinstance(field, LinkedRecord) and attname not in d:
+                ids = field.to_python(self._raw_value(attname)) or []
+                result[attname] = ids if field.multiple else (ids[0] if ids else None)
+            elif isinstance(field, LinkedRecord):
+                ids = self._write_form(field, d[attname])
+                result[attname] = ids if field.multiple else (ids[0] if ids else None)
+            else:
+                result[attname] = getattr(self, attname)
+        return result
+
+    @classmethod
+    def check_schema(cls, session: BackendSession | None = None) -> list[str]:
+        """Problems between this model and the live table (empty when they agree).
+
+        Reads the table afresh (not from the session's cache), and reports missing fields,
+        type mismatches, read-only mismatches and fields renamed in Softr.
+        """
+        from softr_orm.query.binding import check_model
+
+        problems: list[str] = check_model(cls, cls._meta.get_session(session))
+        return problems

@@ -1,0 +1,70 @@
+"""What a model class knows about itself (``_meta``) and what ``save()`` reports."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from softr_orm.backends.defaults import default_session
+from softr_orm.fields.registry import resolve_model
+
+if TYPE_CHECKING:
+    from softr_orm.backends.base import BackendSession
+    from softr_orm.fields import Field
+    from softr_orm.models.base import Model
+
+__all__ = ["ModelOptions", "SaveResult", "resolve_model"]
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What ``save()`` did.
+
+    Attributes:
+        created: a new record was created (POST).
+        updated: the names of the fields that were sent (empty when nothing had changed
+            and no request was made).
+        forced: ``save(force=True)`` sent every writable field.
+    """
+
+    created: bool = False
+    updated: tuple[str, ...] = ()
+    forced: bool = False
+
+    @property
+    def saved(self) -> bool:
+        """True when a request was made."""
+        return self.created or bool(self.updated)
+
+    # pyairtable spells it this way
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return self.updated
+
+
+@dataclass
+class ModelOptions:
+    """A model's ``_meta``: where its records live and which fields it declares."""
+
+    model: type[Model]
+    database: str | None
+    table: str | None
+    session: BackendSession | None
+    fields: dict[str, Field[Any]] = dataclasses.field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.model.__name__
+
+    def get_session(self, override: BackendSession | None = None) -> BackendSession:
+        """The session to use: an explicit one, else ``Meta.session``, else the default."""
+        if override is not None:
+            return override
+        if self.session is not None:
+            return self.session
+        return default_session()
+
+    def writable_fields(self) -> Iterator[Field[Any]]:
+        return (f for f in self.fields.values() if not f.read_only)

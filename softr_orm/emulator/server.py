@@ -18,12 +18,12 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from .app import EmulatorApp
-from .computed import Reader
-from .faults import FAULT_KINDS, FaultConfig, FaultInjector
-from .schema import table_as_api
-from .seeds import run_seed
+from .softr import EmulatorApp
+from .softr.faults import FAULT_KINDS, FaultConfig, FaultInjector
+from .softr.shapes import database_api, record_api, table_api, view_api
 from .store import DEFAULT_APP_DOMAIN, Store
+from .store.reader import Reader
+from .store.seeds import run_seed
 
 __all__ = ["Emulator"]
 
@@ -235,7 +235,7 @@ class Emulator:
             }
         )
         with self.store.lock:
-            return db.as_api()
+            return database_api(db)
 
     def create_table(
         self,
@@ -253,7 +253,7 @@ class Emulator:
         if description is not None:
             body["description"] = description
         with self.store.lock:
-            return table_as_api(self.store.create_table(database_id, body))
+            return table_api(self.store.create_table(database_id, body))
 
     def add_field(
         self, database_id: str, table_id: str, field: Mapping[str, Any]
@@ -275,7 +275,7 @@ class Emulator:
         """Save a view (emulator-only): a search ``filter`` object plus a ``sorting`` list."""
         with self.store.lock:
             table = self.store.table(database_id, table_id)
-            return self.store.add_view(table, name, filter=filter, sorting=sorting).as_api()
+            return view_api(self.store.add_view(table, name, filter=filter, sorting=sorting))
 
     def insert_records(
         self,
@@ -299,7 +299,7 @@ class Emulator:
             if not return_records:
                 return [rec.id for rec in created]
             reader = Reader(self.store)
-            return [reader.record(table, rec) for rec in created]
+            return [record_api(reader, table, rec) for rec in created]
 
     def create_workspace(self, name: str = "Workspace") -> str:
         """A new workspace (the default token does not reach it); returns its id."""
@@ -338,7 +338,7 @@ class Emulator:
         only_paths: Sequence[str] | None = None,
         methods: Sequence[str] | None = None,
     ) -> None:
-        """Inject faults from now on (see :mod:`softr_orm.emulator.faults`).
+        """Inject faults from now on (see :mod:`softr_orm.emulator.softr.faults`).
 
         ``only_paths`` are regular expressions searched in the request path (e.g.
         ``"/records"``); ``methods`` restricts faults to some HTTP methods.

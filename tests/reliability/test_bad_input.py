@@ -122,9 +122,9 @@ def fingerprint(emu: Emulator) -> str:
     with store.lock:
         parts: list[Any] = []
         for db in store.databases.values():
-            parts.append(db.as_api())
+            parts.append((db.id, db.name, db.description, db.updated_at))
             for table in db.tables.values():
-                records = store.records.all(table)
+                records = store.records_of(table)
                 parts.append((table.id, table.name, table.fields, list(table.views)))
                 parts.append([(r.id, r.values, r.updated_at) for r in records.values()])
         parts.append({d: app.users for d, app in store.apps.items()})

@@ -36,7 +36,7 @@ import requests
 from softr_orm import Model, Session, errors, fields
 from softr_orm._httputil import RequestEvent, Secret
 from softr_orm.emulator import DEMO_DATABASE_ID, Emulator
-from softr_orm.emulator.admin import ROUTES as ADMIN_ROUTES
+from softr_orm.emulator.softr.admin import ROUTES as ADMIN_ROUTES
 
 pytestmark = pytest.mark.integration
 

@@ -56,7 +56,7 @@ class Catalog:
     ) -> None:
         self.lock = threading.RLock()
         self.ids = IdFactory(id_seed)
-        self.persist = Persistence(data)
+        self.persist = Persistence(data, on_failure=self._reload)
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         #: Set by the admin "now" route: relative dates and new timestamps use it.
         self.now_override: dt.datetime | None = None
@@ -111,6 +111,16 @@ class Catalog:
             self.persist.set_meta("admin_token", "emu_admin_" + secrets.token_urlsafe(24))
             self.persist.set_meta("jwt_secret", secrets.token_hex(32))
             self.persist.set_meta("schema_version", SCHEMA_VERSION)
+
+    def _reload(self) -> None:
+        """Forget memory and read the file again: after SQLite refused a change (disk full, I/O
+        error), whatever the change had already done to the in-memory objects is undone, so
+        that the store never shows what the file does not hold. Records are read back lazily.
+        """
+        with self.lock:
+            self.users, self.workspaces, self.tokens, self._tokens_by_secret = {}, {}, {}, {}
+            self.databases, self.apps = {}, {}
+            self._load()
 
     def close(self) -> None:
         with self.lock:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["StoreError", "bad_request", "not_found", "validation_error"]
+__all__ = ["StorageError", "StoreError", "bad_request", "not_found", "validation_error"]
 
 
 class StoreError(Exception):
@@ -40,3 +40,19 @@ def validation_error(message: str, field_id: str | None = None, **details: Any) 
 def not_found(kind: str, ident: str) -> StoreError:
     """RESOURCE_NOT_FOUND for a database, table, field, view, record or user."""
     return StoreError("RESOURCE_NOT_FOUND", f"{kind} '{ident}' not found")
+
+
+class StorageError(StoreError):
+    """The data file refused a change (disk full, I/O error...): nothing was changed.
+
+    The store rolls the change back in memory too (it reloads from the file), so what it
+    answers afterwards is what the file holds. ``SERVICE_UNAVAILABLE``: retrying later, once
+    there is room again, is safe.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            "SERVICE_UNAVAILABLE",
+            f"the emulator could not write its data file ({reason}); nothing was changed",
+            {"reason": "storage"},
+        )

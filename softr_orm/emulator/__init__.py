@@ -1,35 +1,42 @@
 """A local, Softr-compatible server: the Database API and the Users Management API.
 
-It is a real server, not a mock: a werkzeug WSGI app over SQLite, speaking the API of
-``softr-api.md`` (envelopes, status codes, error codes, paging, ``fieldNames``, the filter
-grammar, computed fields, token auth and rate limits). It shares no code with the client side
-apart from :mod:`softr_orm.constants`, so it can catch the client's mistakes.
+It is a real server, not a mock: a WSGI app over SQLite, speaking the API of ``softr-api.md``
+(envelopes, status codes, error codes, paging, ``fieldNames``, the filter grammar, computed
+fields, token auth and rate limits). It shares no code with the client side apart from
+:mod:`softr_orm.constants`, so it can catch the client's mistakes.
 
-``Emulator`` serves it in-process; ``create_app`` builds the WSGI app alone. See
-docs/emulator.md for the admin routes, fault injection and every known difference from Softr.
+Layers, top down (imports only run downwards; ``tests/emulator/test_layers.py`` checks it):
 
-The names are imported lazily so that ``softr_orm.emulator.cli`` (and ``DEMO_DATABASE_ID``) work
-without werkzeug installed; the server itself needs it (``pip install softr-orm[emulator]``).
+* this package's own modules: :mod:`.server` (``Emulator``, the in-process server),
+  :mod:`.cli` (``softr-orm emulator``), :mod:`.seeds` (the seeds' public address);
+* :mod:`.softr`: Softr's HTTP face (``create_app``, ``EmulatorApp``);
+* :mod:`.store`: the data store (``Store``), which knows nothing of HTTP.
+
+See docs/emulator.md for the admin routes, fault injection and every known difference from
+Softr. The names are imported lazily so that ``softr_orm.emulator.cli`` (and
+``DEMO_DATABASE_ID``) work without the server's dependencies installed
+(``pip install softr-orm[emulator]``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .seeds import DEMO_DATABASE_ID
+from .store.seeds import DEMO_DATABASE_ID
 
 if TYPE_CHECKING:
-    from .app import EmulatorApp, create_app
     from .server import Emulator
-    from .store import Store
+    from .softr import EmulatorApp, create_app
+    from .store import Store, StoreError
 
-__all__ = ["DEMO_DATABASE_ID", "Emulator", "EmulatorApp", "Store", "create_app"]
+__all__ = ["DEMO_DATABASE_ID", "Emulator", "EmulatorApp", "Store", "StoreError", "create_app"]
 
 _LAZY = {
     "Emulator": ".server",
-    "EmulatorApp": ".app",
-    "create_app": ".app",
+    "EmulatorApp": ".softr",
+    "create_app": ".softr",
     "Store": ".store",
+    "StoreError": ".store",
 }
 
 

@@ -57,6 +57,29 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help=f"comma-separated fault kinds (default {_DEFAULT_KINDS})",
     )
     parser.add_argument("--fault-seed", type=int, default=None, help="seed of the fault draws")
+    parser.add_argument(
+        "--threads", type=int, default=8, help="worker threads answering requests (default 8)"
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=100,
+        help="open connections at most; more wait to be accepted (default 100)",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=int,
+        default=30,
+        metavar="SECONDS",
+        help="close a connection silent for this long (default 30)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="drop a request whose headers and body take longer to arrive (default 60)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     parser.set_defaults(handler=run)
     return parser
@@ -72,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         from .server import Emulator
     except ImportError as exc:  # pragma: no cover - depends on the installation
         print(
-            f"the emulator needs werkzeug: pip install 'softr-orm[emulator]' ({exc})",
+            f"the emulator needs werkzeug and waitress: pip install 'softr-orm[emulator]' ({exc})",
             file=sys.stderr,
         )
         return 2
@@ -89,6 +112,10 @@ def run(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             verbose=args.verbose,
+            threads=args.threads,
+            max_connections=args.max_connections,
+            idle_timeout=args.idle_timeout,
+            request_timeout=args.request_timeout,
         ).start()
     except (ValueError, OSError) as exc:
         print(f"softr-orm emulator: {exc}", file=sys.stderr)

@@ -1,78 +1,45 @@
-"""``Emulator``: the emulator served in-process by a threaded werkzeug server on loopback.
+"""``Emulator``: the emulator served in-process, by waitress, on loopback.
 
 >>> from softr_orm.emulator import Emulator
 >>> with Emulator() as emu:                      # doctest: +SKIP
 ...     db = emu.create_database("Test")
 ...     requests.get(emu.base_url + "/databases", headers={"Softr-Api-Key": emu.api_key})
+
+The same object serves ``softr-orm emulator`` (:mod:`.cli`). The HTTP server, its limits and
+timeouts are :mod:`.httpserver`'s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from softr_orm.constants import MAX_BODY_BYTES
 
-from .app import EmulatorApp
-from .computed import Reader
-from .faults import FAULT_KINDS, FaultConfig, FaultInjector
-from .schema import table_as_api
-from .seeds import run_seed
+from .httpserver import HttpServer
+from .softr import EmulatorApp
+from .softr.errors import HttpError, error_body
+from .softr.faults import FAULT_KINDS, DropConnection, FaultConfig, FaultInjector
+from .softr.shapes import database_api, record_api, table_api, view_api
 from .store import DEFAULT_APP_DOMAIN, Store
+from .store.jsoncodec import dumps
+from .store.reader import Reader
+from .store.seeds import run_seed
 
-__all__ = ["Emulator"]
-
-
-class _RequestHandler(WSGIRequestHandler):
-    """werkzeug's handler, quiet, and able to drop a connection without answering."""
-
-    verbose = False
-
-    def connection_dropped(
-        self, error: BaseException, environ: Mapping[str, Any] | None = None
-    ) -> None:
-        # Nothing has been written; closing now makes the client see the server hang up
-        # without a response (http.client's RemoteDisconnected).
-        self.close_connection = True
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Protocol-level refusals (a garbled request line, a URI or header too long, an unknown
-        HTTP version) in the API's error shape, not http.server's HTML page: a client parses
-        every answer of the emulator the same way."""
-        text = message or self.responses.get(code, ("Bad request",))[0]
-        body = json.dumps(
-            {
-                "message": text,
-                "errorCode": "BAD_REQUEST",
-                "details": {"traceId": secrets.token_hex(8)},
-            }
-        ).encode()
-        self.log_error("code %d, message %s", code, text)
-        self.send_response(code, message)
-        self.send_header("Connection", "close")
-        self.close_connection = True
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if self.verbose:
-            super().log_request(code, size)
-
-    def log_error(self, format: str, *args: Any) -> None:
-        if self.verbose:
-            super().log_error(format, *args)
+__all__ = ["Emulator", "HttpServer"]
 
 
-class _VerboseRequestHandler(_RequestHandler):
-    verbose = True
+def _protocol_error(status: int, message: str) -> tuple[str, bytes]:
+    """A refusal of the HTTP server itself (414, 431, a garbled request, a broken body) in the
+    API's error shape, not a plain-text page: a client parses every answer the same way."""
+    code = "PAYLOAD_TOO_LARGE" if status == 413 else "BAD_REQUEST"
+    if status >= 500:
+        code = "INTERNAL_SERVER_ERROR"
+    error = HttpError(code, message, status=status)
+    return "application/json", dumps(error_body(error, secrets.token_hex(8)))
 
 
 class Emulator:
@@ -88,7 +55,11 @@ class Emulator:
         fault_kinds: among ``"429"``, ``"503"``, ``"drop_before"``, ``"drop_after"``.
         fault_seed: seeds the fault draws.
         host, port: where to listen (port 0 picks a free port).
-        verbose: log each request to stderr (werkzeug's format).
+        verbose: log each request to stderr.
+        threads: worker threads answering requests.
+        max_connections: open connections at most (more wait to be accepted).
+        idle_timeout: seconds a connection may stay silent before it is closed.
+        request_timeout: seconds a request may take to arrive whole (headers and body).
     """
 
     def __init__(
@@ -104,6 +75,10 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         verbose: bool = False,
+        threads: int = 8,
+        max_connections: int = 100,
+        idle_timeout: int = 30,
+        request_timeout: float = 60.0,
     ) -> None:
         self.data = data
         self.host = host
@@ -119,8 +94,20 @@ class Emulator:
             )
         )
         self.app = EmulatorApp(self.store, rate_limit=rate_limit, faults=faults)
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http = HttpServer(
+            self.app,
+            host=host,
+            port=port,
+            threads=threads,
+            max_connections=max_connections,
+            idle_timeout=idle_timeout,
+            request_timeout=request_timeout,
+            max_body_bytes=MAX_BODY_BYTES,
+            protocol_error=_protocol_error,
+            drop_errors=(DropConnection,),
+            verbose=verbose,
+        )
+        self._started = False
         self._closed = False
         self.seed_summary: dict[str, Any] | None = None
         if seed is not None:
@@ -130,32 +117,18 @@ class Emulator:
 
     def start(self) -> Emulator:
         """Start serving (idempotent); returns self."""
-        if self._server is not None:
-            return self
         if self._closed:
             raise RuntimeError("a stopped Emulator cannot restart; create a new one on its data")
-        handler = _VerboseRequestHandler if self.verbose else _RequestHandler
-        server = make_server(self.host, self.port, self.app, threaded=True, request_handler=handler)
-        self._server = server
-        self.port = server.server_port
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"softr-emulator-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        if not self._started:
+            self._http.start()
+            self.port = self._http.port
+            self._started = True
         return self
 
     def stop(self) -> None:
         """Stop serving and close the store (a file store is then safe to reopen elsewhere)."""
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._http.stop()
+        self._started = False
         if not self._closed:
             self._closed = True
             self.store.close()
@@ -163,10 +136,9 @@ class Emulator:
     def serve_forever(self) -> None:
         """Serve in the calling thread until interrupted (what the CLI does)."""
         self.start()
-        assert self._thread is not None
         try:
-            while self._thread.is_alive():
-                self._thread.join(timeout=0.5)
+            while self._http.running:
+                self._http.wait(timeout=0.5)
         finally:
             self.stop()
 
@@ -186,7 +158,7 @@ class Emulator:
     @property
     def root_url(self) -> str:
         """``http://127.0.0.1:<port>``: the server's root (admin routes under ``/_emulator``)."""
-        if self._server is None:
+        if not self._started:
             raise RuntimeError("the emulator is not running: call start() or use 'with'")
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
@@ -235,7 +207,7 @@ class Emulator:
             }
         )
         with self.store.lock:
-            return db.as_api()
+            return database_api(db)
 
     def create_table(
         self,
@@ -253,7 +225,7 @@ class Emulator:
         if description is not None:
             body["description"] = description
         with self.store.lock:
-            return table_as_api(self.store.create_table(database_id, body))
+            return table_api(self.store.create_table(database_id, body))
 
     def add_field(
         self, database_id: str, table_id: str, field: Mapping[str, Any]
@@ -275,7 +247,7 @@ class Emulator:
         """Save a view (emulator-only): a search ``filter`` object plus a ``sorting`` list."""
         with self.store.lock:
             table = self.store.table(database_id, table_id)
-            return self.store.add_view(table, name, filter=filter, sorting=sorting).as_api()
+            return view_api(self.store.add_view(table, name, filter=filter, sorting=sorting))
 
     def insert_records(
         self,
@@ -299,7 +271,7 @@ class Emulator:
             if not return_records:
                 return [rec.id for rec in created]
             reader = Reader(self.store)
-            return [reader.record(table, rec) for rec in created]
+            return [record_api(reader, table, rec) for rec in created]
 
     def create_workspace(self, name: str = "Workspace") -> str:
         """A new workspace (the default token does not reach it); returns its id."""
@@ -338,7 +310,7 @@ class Emulator:
         only_paths: Sequence[str] | None = None,
         methods: Sequence[str] | None = None,
     ) -> None:
-        """Inject faults from now on (see :mod:`softr_orm.emulator.faults`).
+        """Inject faults from now on (see :mod:`softr_orm.emulator.softr.faults`).
 
         ``only_paths`` are regular expressions searched in the request path (e.g.
         ``"/records"``); ``methods`` restricts faults to some HTTP methods.

@@ -1,4 +1,4 @@
-"""Tests for softr_orm.emulator.dates: relative date tokens and lenient ISO-8601 parsing."""
+"""Tests for softr_orm.emulator.store.dates: relative date tokens and lenient ISO-8601 parsing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from softr_orm.emulator.dates import (
+from softr_orm.emulator.store.dates import (
     iso_micros,
     ms_to_micros,
     parse_iso,

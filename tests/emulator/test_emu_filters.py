@@ -1,4 +1,4 @@
-"""Tests for softr_orm.emulator.filters: search filter validation, evaluation and sorting."""
+"""Tests for softr_orm.emulator.store.search: search filter validation, evaluation and sorting."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from softr_orm.constants import OPERATORS
-from softr_orm.emulator.filters import FieldInfo, FilterError, compile_filter, compile_sorting
+from softr_orm.emulator.store.search import FieldInfo, FilterError, compile_filter, compile_sorting
 
 UTC = timezone.utc
 NOW = datetime(2026, 5, 20, 15, 30, tzinfo=UTC)  # a Wednesday

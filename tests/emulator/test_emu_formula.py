@@ -1,4 +1,4 @@
-"""Tests for softr_orm.emulator.formula: the FORMULA subset the emulator evaluates."""
+"""Tests for softr_orm.emulator.store.formula: the FORMULA subset the emulator evaluates."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from softr_orm.emulator.formula import evaluate_formula, supported_formula
+from softr_orm.emulator.store.formula import evaluate_formula, supported_formula
 
 VALUES: dict[str, Any] = {
     "Amount": Decimal("1000.50"),

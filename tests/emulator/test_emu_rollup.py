@@ -1,4 +1,4 @@
-"""Tests for softr_orm.emulator.rollup: the 14 ROLLUP functions."""
+"""Tests for softr_orm.emulator.store.rollup: the 14 ROLLUP functions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from softr_orm.constants import ROLLUP_FUNCTIONS
-from softr_orm.emulator.rollup import rollup
+from softr_orm.emulator.store.rollup import rollup
 
 MIXED: list[Any] = [3, None, Decimal("2.50"), "x", [1, 4], True, "", [], 0.5]
 

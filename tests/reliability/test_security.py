@@ -35,7 +35,7 @@ import requests
 
 from softr_orm import Model, Session, errors, fields
 from softr_orm.emulator import DEMO_DATABASE_ID, Emulator
-from softr_orm.emulator.admin import ROUTES as ADMIN_ROUTES
+from softr_orm.emulator.softr.admin import ROUTES as ADMIN_ROUTES
 from softr_orm.http.util import RequestEvent, Secret
 
 pytestmark = pytest.mark.integration

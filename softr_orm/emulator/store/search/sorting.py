@@ -7,50 +7,35 @@ SELECT by label, links and users by label or name, numbers numerically, dates in
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any
 
-from softr_orm.constants import (
-    PSEUDO_FIELDS,
-)
-from softr_orm.emulator.operands import (
-    _ATTACHMENT,
-    _CHECKBOX,
-    _DATE,
-    _LINK,
-    _MULTI_KINDS,
-    _NUMBER,
-    _SELECT,
-    _TEXT,
-    _USER,
+from softr_orm.constants import PSEUDO_FIELDS
+
+from .kinds import (
+    ATTACHMENT,
+    CHECKBOX,
+    DATE,
+    LINK,
+    MULTI_KINDS,
+    NUMBER,
+    SELECT,
+    TEXT,
+    USER,
     FieldInfo,
     FilterError,
-    _display,
-    _json_type,
-    _kind_of_type,
-    _num,
-    _reader,
-    _short,
+    kind_of_type,
 )
+from .operands import display, json_type, read_number, reader_for, short_repr
 
 __all__ = ["compile_sorting"]
-
-Record = Mapping[str, Any]
-Predicate = Callable[[Record], bool]
-Test = Callable[[Any], bool]
-Number = int | Decimal
-
-
-# ---------------------------------------------------------------------------------------------
-# Sorting
 
 
 def _multi_sort_key(kind: str) -> Callable[[Any], Any]:
     attrs = {
-        _SELECT: ("label",),
-        _LINK: ("label", "id"),
-        _USER: ("fullName", "email", "id"),
-        _ATTACHMENT: ("filename", "url"),
+        SELECT: ("label",),
+        LINK: ("label", "id"),
+        USER: ("fullName", "email", "id"),
+        ATTACHMENT: ("filename", "url"),
     }[kind]
 
     def shown(element: Any) -> str | None:
@@ -84,19 +69,19 @@ def _dynamic_sort_key(value: Any, depth: int = 0) -> tuple[Any, ...] | None:
             key for key in (_dynamic_sort_key(item, depth + 1) for item in value) if key is not None
         )
         return (3, keys) if keys else None
-    number = _num(value) if not isinstance(value, str) else None
+    number = read_number(value) if not isinstance(value, str) else None
     if number is not None:
         return (1, number)
-    shown = _display(value)
+    shown = display(value)
     return (2, shown.casefold()) if shown else None
 
 
 def _sort_key(kind: str, multiple: bool) -> Callable[[Any], Any]:
-    if kind == _CHECKBOX:
+    if kind == CHECKBOX:
         return lambda value: 1 if value is True else None
-    if kind in (_TEXT, _NUMBER, _DATE) or (kind == _SELECT and not multiple):
-        return _reader(kind, multiple)
-    if kind in _MULTI_KINDS:
+    if kind in (TEXT, NUMBER, DATE) or (kind == SELECT and not multiple):
+        return reader_for(kind, multiple)
+    if kind in MULTI_KINDS:
         return _multi_sort_key(kind)
     return _dynamic_sort_key
 
@@ -129,7 +114,7 @@ def compile_sorting(
     if not isinstance(sorting, (list, tuple)):
         raise FilterError(
             "BAD_REQUEST",
-            f"sorting must be an array, got {_json_type(sorting)}",
+            f"sorting must be an array, got {json_type(sorting)}",
             {"path": "sorting"},
         )
     plan: list[tuple[str, Callable[[Any], Any], bool]] = []
@@ -137,9 +122,9 @@ def compile_sorting(
         path = f"sorting[{index}]"
         if not isinstance(entry, Mapping):
             raise FilterError(
-                "BAD_REQUEST", f"{path} must be an object, got {_json_type(entry)}", {"path": path}
+                "BAD_REQUEST", f"{path} must be an object, got {json_type(entry)}", {"path": path}
             )
-        foreign = sorted(_short(key) for key in entry.keys() - {"sortingField", "sortType"})
+        foreign = sorted(short_repr(key) for key in entry.keys() - {"sortingField", "sortType"})
         if foreign:
             raise FilterError(
                 "BAD_REQUEST", f"{path}: unexpected keys {', '.join(foreign)}", {"path": path}
@@ -153,17 +138,17 @@ def compile_sorting(
         if info is None and key not in PSEUDO_FIELDS:
             raise FilterError(
                 "UNKNOWN_FIELD",
-                f"{path}: unknown field {_short(key)} in sortingField",
+                f"{path}: unknown field {short_repr(key)} in sortingField",
                 {"path": path, "sortingField": key},
             )
         direction = entry.get("sortType", "ASC")
         if direction not in ("ASC", "DESC"):
             raise FilterError(
                 "BAD_REQUEST",
-                f'{path}: sortType must be "ASC" or "DESC", got {_short(direction)}',
+                f'{path}: sortType must be "ASC" or "DESC", got {short_repr(direction)}',
                 {"path": path},
             )
-        kind, multiple = (_DATE, False) if info is None else _kind_of_type(info.type, info.multiple)
+        kind, multiple = (DATE, False) if info is None else kind_of_type(info.type, info.multiple)
         plan.append((key, _sort_key(kind, multiple), direction == "DESC"))
 
     def sort(records: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import ApiError, bad_request, not_found, validation_error
+from .catalog import Catalog
+from .errors import StoreError, bad_request, not_found, validation_error
+from .schema import new_choice
 from .state import RecordState, TableState
+from .timestamps import format_instant
 from .values import validate_value
-from .wire import format_instant
-
-if TYPE_CHECKING:
-    from .store import Store
 
 __all__ = ["Records"]
 
@@ -32,7 +31,7 @@ _Changed = dict[tuple[str, str], tuple[TableState, RecordState]]
 class _WriteContext:
     """Implements :class:`values.WriteContext` for one write, collecting new choices."""
 
-    def __init__(self, store: Store, table: TableState) -> None:
+    def __init__(self, store: Catalog, table: TableState) -> None:
         self.store = store
         self.table = table
         self.workspace_id = store.database(table.database_id).workspace_id
@@ -46,8 +45,6 @@ class _WriteContext:
                 return str(choice["id"])
         if not options.get("allowToAddNewChoice"):
             return None
-        from .schema import new_choice
-
         scratch: dict[str, Any] = {
             "choices": list(options.get("choices") or []) + self.new_choices.get(field["id"], [])
         }
@@ -57,7 +54,7 @@ class _WriteContext:
 
     def record_exists(self, table_id: str, record_id: str) -> bool:
         target = self.store.database(self.table.database_id).tables.get(table_id)
-        return target is not None and record_id in self.store.records.all(target)
+        return target is not None and record_id in self.store.records_of(target)
 
     def resolve_user(self, ref: str, by_email: bool) -> str | None:
         for user in self.store.members(self.workspace_id):
@@ -70,18 +67,14 @@ class _WriteContext:
 
 
 class Records:
-    """Record-level operations of a :class:`Store`."""
+    """Record writes on a store's :class:`Catalog` (taking its lock)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Catalog) -> None:
         self.store = store
 
     def all(self, table: TableState) -> dict[str, RecordState]:
         """The table's records in creation order (loaded from SQLite on first use)."""
-        if table.records is None:
-            with self.store.lock:
-                if table.records is None:
-                    table.records = self.store.persist.load_records(table.id)
-        return table.records
+        return self.store.records_of(table)
 
     def get(self, table: TableState, record_id: str) -> RecordState:
         rec = self.all(table).get(record_id)
@@ -100,7 +93,7 @@ class Records:
         for key, value in fields.items():
             definition = table.fields.get(key)
             if definition is None:
-                raise ApiError(
+                raise StoreError(
                     "UNKNOWN_FIELD",
                     f"Unknown field '{key}' in table '{table.name}' (write with field ids)",
                     {"fieldId": key},

@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 
 from softr_orm.constants import READ_ONLY_TYPES, TEXT_LIMITS
 
-from .errors import ApiError, validation_error
-from .wire import format_instant, parse_instant
+from .errors import StoreError, validation_error
+from .timestamps import format_instant, parse_instant
 
 __all__ = ["WriteContext", "is_empty", "validate_value"]
 
@@ -63,7 +63,7 @@ def _label(field: dict[str, Any]) -> str:
     return f"Field '{field['name']}' ({field['id']})"
 
 
-def _fail(field: dict[str, Any], what: str) -> ApiError:
+def _fail(field: dict[str, Any], what: str) -> StoreError:
     return validation_error(f"{_label(field)} {what}", field["id"])
 
 
@@ -262,7 +262,7 @@ def validate_value(field: dict[str, Any], value: Any, ctx: WriteContext) -> Any:
     """The stored form of ``value`` for ``field``; None means "clear the field".
 
     Raises:
-        ApiError: VALIDATION_ERROR naming the field (message and ``details.fieldId``).
+        StoreError: VALIDATION_ERROR naming the field (message and ``details.fieldId``).
     """
     type_ = field["type"]
     if type_ in READ_ONLY_TYPES or field.get("readonly"):

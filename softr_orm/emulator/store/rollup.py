@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any
 
-from softr_orm.emulator.dates import iso_micros
+from .dates import iso_micros
 
 __all__ = ["rollup"]
 

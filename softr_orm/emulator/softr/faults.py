@@ -37,8 +37,8 @@ FAULT_KINDS = ("429", "503", "drop_before", "drop_after")
 class DropConnection(ConnectionAbortedError):
     """Raised inside the WSGI app to make the server close the socket without answering.
 
-    It is a ``ConnectionError`` so that werkzeug's request handler treats it as a dropped
-    connection (writing nothing) rather than as an application error (answering 500).
+    The emulator's HTTP server (:mod:`softr_orm.emulator.httpserver`) is told to treat it so;
+    under another WSGI server it is just an error.
     """
 
 

@@ -2,7 +2,8 @@
 
 Every read is answered from these objects (so a search over 10,000 records never touches
 SQLite); every write changes them and the SQLite rows in the same locked section, which keeps
-the two coherent.
+the two coherent. How a face shows them (Softr's JSON objects) is the face's business; only the
+read shape of a user, which record values embed, is defined here.
 """
 
 from __future__ import annotations
@@ -80,16 +81,6 @@ class ViewState:
     created_at: str
     updated_at: str
 
-    def as_api(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "tableId": self.table_id,
-            "name": self.name,
-            "description": self.description,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-        }
-
 
 @dataclass(eq=False)
 class TableState:
@@ -127,17 +118,6 @@ class DatabaseState:
     updated_at: str
     seq: int
     tables: dict[str, TableState] = field(default_factory=dict)
-
-    def as_api(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "workspaceId": self.workspace_id,
-            "tablesCount": len(self.tables),
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-        }
 
 
 @dataclass

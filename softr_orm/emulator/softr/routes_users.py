@@ -2,7 +2,8 @@
 
 All but ``validate-token`` need ``Softr-Api-Key`` and a ``Softr-Domain`` naming an app the
 emulator knows (checked by the app before a handler runs). Softr documents no responses for
-this API; the emulator's choices are in :mod:`.appusers` and docs/emulator.md.
+this API; the emulator's choices are in :mod:`~softr_orm.emulator.store.appusers` and
+docs/emulator.md.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from werkzeug.wrappers import Response
 
 from softr_orm.constants import DOMAIN_HEADER
 
-from .app import Call, json_response, no_content
-from .appusers import AppUsers
-from .state import AppState
+from ..store.appusers import AppUsers
+from ..store.state import AppState
+from .call import Call
+from .responses import json_response, no_content
 
 __all__ = ["ROUTES"]
 

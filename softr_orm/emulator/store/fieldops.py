@@ -8,30 +8,21 @@ other's id, and existing links are copied over so both directions agree from the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .catalog import Catalog
 from .errors import bad_request, not_found
+from .formula import supported_formula
 from .schema import apply_field_update, build_field, formula_references
 from .state import TableState
-
-if TYPE_CHECKING:
-    from .store import Store
 
 __all__ = ["FieldOps"]
 
 
-def _formula_supported(formula: str) -> bool:
-    try:
-        from .formula import supported_formula
-    except ImportError:  # pragma: no cover - the evaluator ships with the package
-        return False
-    return bool(supported_formula(formula))
-
-
 class FieldOps:
-    """Field-level operations of a :class:`Store` (called with its lock held or taking it)."""
+    """Field-level operations on a store's :class:`Catalog` (taking its lock)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Catalog) -> None:
         self.store = store
 
     def get(self, table: TableState, field_id: str) -> dict[str, Any]:
@@ -127,7 +118,7 @@ class FieldOps:
         names = formula_references(options.get("formula", ""))
         referenced = [table.field_by_name(name) for name in names]
         options["referencedFieldIds"] = [ref["id"] for ref in referenced if ref is not None]
-        options["isValid"] = all(ref is not None for ref in referenced) and _formula_supported(
+        options["isValid"] = all(ref is not None for ref in referenced) and supported_formula(
             options.get("formula", "")
         )
 
@@ -136,9 +127,9 @@ class FieldOps:
     ) -> None:
         target, inverse = pair
         inverse["options"]["inverseLinkFieldId"] = definition["id"]
-        records = self.store.records.all(table)
+        records = self.store.records_of(table)
         changed: dict[str, Any] = {}
-        for other in self.store.records.all(target).values():
+        for other in self.store.records_of(target).values():
             for record_id in other.values.get(inverse["id"], []):
                 rec = records.get(record_id)
                 if rec is None:
@@ -182,7 +173,7 @@ class FieldOps:
                 and not updated["allowMultipleEntries"]
                 and any(
                     isinstance(rec.values.get(field_id), list) and len(rec.values[field_id]) > 1
-                    for rec in store.records.all(table).values()
+                    for rec in store.records_of(table).values()
                 )
             ):
                 raise bad_request(
@@ -209,7 +200,7 @@ class FieldOps:
         multiple = definition["allowMultipleEntries"]
         valid = {c["id"] for c in definition["options"].get("choices", [])}
         changed = []
-        for rec in self.store.records.all(table).values():
+        for rec in self.store.records_of(table).values():
             value = rec.values.get(field_id)
             if value is None:
                 continue
@@ -241,7 +232,7 @@ class FieldOps:
             with store.persist.transaction():
                 del table.fields[field_id]
                 changed = []
-                for rec in store.records.all(table).values():
+                for rec in store.records_of(table).values():
                     if rec.values.pop(field_id, None) is not None:
                         changed.append(rec)
                 store.persist.save_records(table.id, changed)

@@ -18,13 +18,11 @@ import json
 import re
 import secrets
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import ApiError, bad_request, not_found, validation_error
+from .catalog import Catalog
+from .errors import StoreError, bad_request, not_found, validation_error
 from .state import AppState
-
-if TYPE_CHECKING:
-    from .store import Store
 
 __all__ = ["JWT_LIFETIME_SECONDS", "AppUsers"]
 
@@ -50,14 +48,14 @@ def _public(user: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _invalid(reason: str) -> ApiError:
-    return ApiError("UNAUTHORIZED", f"invalid token: {reason}")
+def _invalid(reason: str) -> StoreError:
+    return StoreError("UNAUTHORIZED", f"invalid token: {reason}")
 
 
 class AppUsers:
-    """Users API operations over a :class:`Store` (taking its lock)."""
+    """Users API operations over a store's :class:`Catalog` (taking its lock)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Catalog) -> None:
         self.store = store
 
     def _find(self, app: AppState, email: str) -> dict[str, Any]:
@@ -94,7 +92,7 @@ class AppUsers:
         with self.store.lock:
             key = email.lower()
             if key in app.users:
-                raise ApiError(
+                raise StoreError(
                     "CONSTRAINT_VIOLATION", f"a user with email '{email}' already exists"
                 )
             now = self.store.now()

@@ -14,15 +14,14 @@ from typing import Any
 from softr_orm.constants import FIELD_TYPES, MULTI_VALUE_TYPES, READ_ONLY_TYPES, ROLLUP_FUNCTIONS
 
 from .errors import bad_request
-from .state import TableState
-from .wire import IdFactory
+from .ids import IdFactory
 
 __all__ = [
     "FIELD_NAME_MAX",
     "apply_field_update",
     "build_field",
     "formula_references",
-    "table_as_api",
+    "new_choice",
 ]
 
 FIELD_NAME_MAX = 255
@@ -165,7 +164,7 @@ def build_field(
     occur in the wild); it only sticks for the multi-value types.
 
     Raises:
-        ApiError: BAD_REQUEST for a missing name, an unknown type or malformed options.
+        StoreError: BAD_REQUEST for a missing name, an unknown type or malformed options.
     """
     if not isinstance(body, Mapping):
         raise bad_request("a field definition must be an object")
@@ -214,7 +213,7 @@ def apply_field_update(
     a client only resends the keys it changed. The type cannot change (Softr's MCP docs say so).
 
     Raises:
-        ApiError: BAD_REQUEST on a type change or malformed values.
+        StoreError: BAD_REQUEST on a type change or malformed values.
     """
     if not isinstance(body, Mapping):
         raise bad_request("the request body must be a JSON object")
@@ -261,17 +260,3 @@ def formula_references(formula: str) -> list[str]:
         if match.group(1) not in names:
             names.append(match.group(1))
     return names
-
-
-def table_as_api(table: TableState) -> dict[str, Any]:
-    """The ``Table`` object of the API (a deep copy: callers may keep or change it)."""
-    return {
-        "id": table.id,
-        "name": table.name,
-        "description": table.description,
-        "primaryFieldId": table.primary_field_id,
-        "defaultViewId": table.default_view_id,
-        "fields": [copy.deepcopy(definition) for definition in table.fields.values()],
-        "createdAt": table.created_at,
-        "updatedAt": table.updated_at,
-    }

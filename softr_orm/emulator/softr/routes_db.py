@@ -9,11 +9,13 @@ from werkzeug.wrappers import Response
 
 from softr_orm.constants import DEFAULT_PAGE_SIZE
 
-from .app import Call, clamp_limit, no_content, ok, page_response
-from .computed import Reader
-from .errors import ApiError, bad_request
-from .query import select_records
-from .schema import table_as_api
+from ..store.errors import bad_request
+from ..store.reader import Reader
+from ..store.select import select_records
+from .call import Call, clamp_limit
+from .errors import HttpError
+from .responses import no_content, ok, page_response
+from .shapes import database_api, record_api, table_api, view_api
 
 __all__ = ["ROUTES"]
 
@@ -28,7 +30,7 @@ def _user_id(call: Call) -> str | None:
 def list_databases(call: Call) -> Response:
     assert call.token is not None
     with call.store.lock:
-        return ok([db.as_api() for db in call.store.list_databases(call.token.workspace_ids)])
+        return ok([database_api(db) for db in call.store.list_databases(call.token.workspace_ids)])
 
 
 def create_database(call: Call) -> Response:
@@ -36,21 +38,21 @@ def create_database(call: Call) -> Response:
     body = call.json_object(required=True)
     workspace_id = body.get("workspaceId")
     if isinstance(workspace_id, str) and workspace_id not in call.token.workspace_ids:
-        raise ApiError("FORBIDDEN", f"this API key has no access to workspace '{workspace_id}'")
+        raise HttpError("FORBIDDEN", f"this API key has no access to workspace '{workspace_id}'")
     with call.store.lock:
-        return ok(call.store.create_database(body).as_api())
+        return ok(database_api(call.store.create_database(body)))
 
 
 def get_database(call: Call, database_id: str) -> Response:
     with call.store.lock:
-        return ok(call.database(database_id).as_api())
+        return ok(database_api(call.database(database_id)))
 
 
 def update_database(call: Call, database_id: str) -> Response:
     body = call.json_object(required=False)
     with call.store.lock:
         call.database(database_id)
-        return ok(call.store.update_database(database_id, body).as_api())
+        return ok(database_api(call.store.update_database(database_id, body)))
 
 
 def delete_database(call: Call, database_id: str) -> Response:
@@ -67,26 +69,26 @@ def delete_database(call: Call, database_id: str) -> Response:
 def list_tables(call: Call, database_id: str) -> Response:
     with call.store.lock:
         db = call.database(database_id)
-        return ok([table_as_api(table) for table in db.tables.values()])
+        return ok([table_api(table) for table in db.tables.values()])
 
 
 def create_table(call: Call, database_id: str) -> Response:
     body = call.json_object(required=False)
     with call.store.lock:
         call.database(database_id)
-        return ok(table_as_api(call.store.create_table(database_id, body)))
+        return ok(table_api(call.store.create_table(database_id, body)))
 
 
 def get_table(call: Call, database_id: str, table_id: str) -> Response:
     with call.store.lock:
-        return ok(table_as_api(call.table(database_id, table_id)))
+        return ok(table_api(call.table(database_id, table_id)))
 
 
 def update_table(call: Call, database_id: str, table_id: str) -> Response:
     body = call.json_object(required=False)
     with call.store.lock:
         call.table(database_id, table_id)
-        return ok(table_as_api(call.store.update_table(database_id, table_id, body)))
+        return ok(table_api(call.store.update_table(database_id, table_id, body)))
 
 
 def delete_table(call: Call, database_id: str, table_id: str) -> Response:
@@ -100,7 +102,7 @@ def delete_table(call: Call, database_id: str, table_id: str) -> Response:
 def list_views(call: Call, database_id: str, table_id: str) -> Response:
     with call.store.lock:
         table = call.table(database_id, table_id)
-        return ok([view.as_api() for view in table.views.values()])
+        return ok([view_api(view) for view in table.views.values()])
 
 
 # --- fields ----------------------------------------------------------------------------------
@@ -158,7 +160,7 @@ def list_records(call: Call, database_id: str, table_id: str) -> Response:
         page, total = select_records(
             call.store, reader, table, filter_obj, sorting, offset=offset, limit=limit
         )
-        data = [reader.record(table, rec, by_name=by_name) for rec in page]
+        data = [record_api(reader, table, rec, by_name=by_name) for rec in page]
     return page_response(data, offset, limit, total)
 
 
@@ -191,7 +193,7 @@ def search_records(call: Call, database_id: str, table_id: str) -> Response:
         page, total = select_records(
             call.store, reader, table, body.get("filter"), sorting, offset=offset, limit=limit
         )
-        data = [reader.record(table, rec, by_name=by_name) for rec in page]
+        data = [record_api(reader, table, rec, by_name=by_name) for rec in page]
     return page_response(data, offset, limit, total)
 
 
@@ -201,7 +203,7 @@ def create_record(call: Call, database_id: str, table_id: str) -> Response:
     with call.store.lock:
         table = call.table(database_id, table_id)
         rec = call.store.records.create(table, fields, user_id=_user_id(call))
-        return ok(Reader(call.store).record(table, rec, by_name=by_name))
+        return ok(record_api(Reader(call.store), table, rec, by_name=by_name))
 
 
 def get_record(call: Call, database_id: str, table_id: str, record_id: str) -> Response:
@@ -209,7 +211,7 @@ def get_record(call: Call, database_id: str, table_id: str, record_id: str) -> R
     with call.store.lock:
         table = call.table(database_id, table_id)
         rec = call.store.records.get(table, record_id)
-        return ok(Reader(call.store).record(table, rec, by_name=by_name))
+        return ok(record_api(Reader(call.store), table, rec, by_name=by_name))
 
 
 def update_record(call: Call, database_id: str, table_id: str, record_id: str) -> Response:
@@ -218,7 +220,7 @@ def update_record(call: Call, database_id: str, table_id: str, record_id: str) -
     with call.store.lock:
         table = call.table(database_id, table_id)
         rec = call.store.records.update(table, record_id, fields, user_id=_user_id(call))
-        return ok(Reader(call.store).record(table, rec, by_name=by_name))
+        return ok(record_api(Reader(call.store), table, rec, by_name=by_name))
 
 
 def delete_record(call: Call, database_id: str, table_id: str, record_id: str) -> Response:

@@ -16,10 +16,13 @@ from werkzeug.wrappers import Response
 
 from softr_orm.constants import API_KEY_HEADER
 
-from .app import Call, json_response, ok
-from .errors import ApiError, bad_request
+from ..store.errors import bad_request
+from ..store.seeds import run_seed
+from ..store.timestamps import format_instant, parse_instant
+from .call import Call
+from .errors import HttpError
 from .faults import FaultConfig
-from .wire import format_instant, parse_instant
+from .responses import json_response, ok
 
 __all__ = ["ROUTES"]
 
@@ -38,8 +41,8 @@ def _admin(call: Call) -> None:
     if (credential and call.store.token_for_secret(credential)) or (
         api_key and call.store.token_for_secret(api_key)
     ):
-        raise ApiError("FORBIDDEN", "admin routes need the admin token, not an API key")
-    raise ApiError("UNAUTHORIZED", "admin routes need 'Authorization: Bearer <admin token>'")
+        raise HttpError("FORBIDDEN", "admin routes need the admin token, not an API key")
+    raise HttpError("UNAUTHORIZED", "admin routes need 'Authorization: Bearer <admin token>'")
 
 
 def health(call: Call) -> Response:
@@ -49,15 +52,13 @@ def health(call: Call) -> Response:
 def reset(call: Call) -> Response:
     _admin(call)
     call.store.reset()
-    call.app.limiter.reset()
-    call.app.clear_log()
+    call.controls.limiter.reset()
+    call.controls.log.clear()
     return ok({"reset": True})
 
 
 def seed(call: Call) -> Response:
     _admin(call)
-    from .seeds import run_seed
-
     body = call.json_object(required=True)
     name = body.get("name")
     if not isinstance(name, str):
@@ -67,7 +68,7 @@ def seed(call: Call) -> Response:
 
 def get_faults(call: Call) -> Response:
     _admin(call)
-    return ok(call.app.faults.config.as_dict())
+    return ok(call.controls.faults.config.as_dict())
 
 
 def set_faults(call: Call) -> Response:
@@ -76,24 +77,24 @@ def set_faults(call: Call) -> Response:
         config = FaultConfig.from_mapping(call.json_object(required=True))
     except ValueError as exc:
         raise bad_request(str(exc)) from None
-    call.app.faults.configure(config)
+    call.controls.faults.configure(config)
     return ok(config.as_dict())
 
 
 def clear_faults(call: Call) -> Response:
     _admin(call)
-    call.app.faults.configure(FaultConfig())
-    return ok(call.app.faults.config.as_dict())
+    call.controls.faults.configure(FaultConfig())
+    return ok(call.controls.faults.config.as_dict())
 
 
 def get_requests(call: Call) -> Response:
     _admin(call)
-    return ok(call.app.log_entries())
+    return ok(call.controls.log.entries())
 
 
 def clear_requests(call: Call) -> Response:
     _admin(call)
-    call.app.clear_log()
+    call.controls.log.clear()
     return ok([])
 
 
@@ -218,7 +219,7 @@ def set_now(call: Call) -> Response:
 
 def get_rate_limit(call: Call) -> Response:
     _admin(call)
-    limiter = call.app.limiter
+    limiter = call.controls.limiter
     return ok({"enabled": limiter.enabled, **limiter.limits})
 
 
@@ -228,7 +229,7 @@ def set_rate_limit(call: Call) -> Response:
     enabled = body.get("enabled")
     if not isinstance(enabled, bool):
         raise bad_request("'enabled' must be a boolean")
-    limiter = call.app.limiter
+    limiter = call.controls.limiter
     limiter.enabled = enabled
     limiter.reset()
     return ok({"enabled": limiter.enabled, **limiter.limits})

@@ -9,10 +9,12 @@ own codec so numbers keep their exact text.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any, NoReturn
 
+from .errors import StorageError
+from .jsoncodec import dumps, loads
 from .state import (
     AppState,
     DatabaseState,
@@ -23,7 +25,6 @@ from .state import (
     ViewState,
     WorkspaceState,
 )
-from .wire import dumps, loads
 
 __all__ = ["Persistence"]
 
@@ -73,8 +74,11 @@ def _json(value: Any) -> str:
 class Persistence:
     """Row-level reads and writes; knows SQL, not Softr."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, on_failure: Callable[[], None] | None = None) -> None:
         self.path = path
+        #: Called (with the transaction rolled back) when SQLite refuses a write; the store
+        #: uses it to bring its memory back to what the file holds.
+        self.on_failure = on_failure
         self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         if path != ":memory:" and not path.startswith("file::memory:"):
             self.conn.execute("PRAGMA journal_mode=WAL")
@@ -88,7 +92,13 @@ class Persistence:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One write transaction; nested uses join the outer one."""
+        """One write transaction; nested uses join the outer one.
+
+        Raises:
+            StorageError: SQLite refused a statement or the commit (disk full, I/O error...).
+                The transaction is rolled back and ``on_failure`` has run, so memory and file
+                agree again; the caller's change did not happen.
+        """
         if self._depth:
             self._depth += 1
             try:
@@ -96,17 +106,39 @@ class Persistence:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StorageError(str(exc)) from exc
         self._depth = 1
         try:
-            yield
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
+            try:
+                yield
+            except sqlite3.Error as exc:
+                self._failed(exc)
+            except BaseException:
+                self._rollback()
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._failed(exc)
         finally:
             self._depth = 0
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back by itself (it does for SQLITE_FULL, SQLITE_IOERR,
+        # SQLITE_NOMEM); a ROLLBACK then fails harmlessly.
+        if self.conn.in_transaction:
+            with suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+
+    def _failed(self, exc: sqlite3.Error) -> NoReturn:
+        self._rollback()
+        self._depth = 0
+        if self.on_failure is not None:
+            self.on_failure()
+        raise StorageError(str(exc)) from exc
 
     # --- meta -------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Selecting records: filter, sort and page a table for list, view and search requests.
 
-Filters and sorts are compiled by :mod:`.filters` (validation included); records are offered to
+Filters and sorts are compiled by :mod:`.search` (validation included); records are offered to
 them as lazy read-format mappings, so a condition on one field never formats the others.
 """
 
@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .computed import STORED_AS_READ, Reader
-from .errors import ApiError
-from .filters import FieldInfo, FilterError, compile_filter, compile_sorting
+from .catalog import Catalog
+from .reader import STORED_AS_READ, Reader
+from .search import FieldInfo, compile_filter, compile_sorting
 from .state import RecordState, TableState
-
-if TYPE_CHECKING:
-    from .store import Store
 
 __all__ = ["RecordView", "field_infos", "select_records"]
 
@@ -111,7 +108,7 @@ def field_infos(table: TableState) -> dict[str, FieldInfo]:
 
 
 def select_records(
-    store: Store,
+    store: Catalog,
     reader: Reader,
     table: TableState,
     filter_obj: Any,
@@ -125,18 +122,13 @@ def select_records(
     Without sorting, records come in creation order.
 
     Raises:
-        ApiError: the filter or sorting is invalid (BAD_REQUEST, UNKNOWN_FIELD or
+        FilterError: the filter or sorting is invalid (BAD_REQUEST, UNKNOWN_FIELD or
             VALIDATION_ERROR, as the filter compiler decided).
     """
     infos = field_infos(table)
-    try:
-        predicate = compile_filter(
-            filter_obj, infos, now=store.now_dt(), max_depth=MAX_FILTER_DEPTH
-        )
-        sorter = compile_sorting(sorting, infos) if sorting else None
-    except FilterError as exc:
-        raise ApiError(exc.code, exc.message, exc.details) from None
-    records = store.records.all(table)
+    predicate = compile_filter(filter_obj, infos, now=store.now_dt(), max_depth=MAX_FILTER_DEPTH)
+    sorter = compile_sorting(sorting, infos) if sorting else None
+    records = store.records_of(table)
     if filter_obj is None and sorter is None:
         matched = list(records.values())
         return matched[offset : offset + limit], len(matched)

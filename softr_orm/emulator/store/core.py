@@ -1,24 +1,26 @@
-"""The emulator's store: identities, databases, tables and views over SQLite + memory.
+"""The store: :class:`Store`, every change to the emulator's data, over SQLite and memory.
 
-The store knows Softr's data model but not HTTP, so another API face could sit on it. All state
+The store knows Softr's data model but not HTTP, so any API face can sit on it. All state
 changes happen under ``Store.lock`` (one re-entrant lock): the in-memory objects and the SQLite
 rows are changed in the same locked section, inside one SQLite transaction, which keeps them
-coherent for the threaded server. Reads take the same lock while they assemble an answer.
+coherent for a threaded server. Readers take the same lock while they assemble an answer.
 
-Field changes live in :mod:`.fieldops`, records in :mod:`.records`, computed values in
-:mod:`.computed`, app end users in :mod:`.appusers`.
+:class:`Store` adds the changes of identities, databases, tables and views to the lookups of
+:class:`~.catalog.Catalog`; field changes live in :mod:`.fieldops` (``store.fields``), record
+writes in :mod:`.records` (``store.records``), reading in :mod:`.reader`, app end users in
+:mod:`.appusers`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .errors import ApiError, bad_request, not_found
-from .persist import SCHEMA_VERSION, Persistence
+from .catalog import DEFAULT_APP_DOMAIN, Catalog
+from .errors import StoreError, bad_request, not_found
+from .fieldops import FieldOps
+from .records import Records
 from .state import (
     AppState,
     DatabaseState,
@@ -28,12 +30,9 @@ from .state import (
     ViewState,
     WorkspaceState,
 )
-from .wire import IdFactory, format_instant
 
 __all__ = ["DEFAULT_APP_DOMAIN", "Store"]
 
-#: The app every new store knows, so the Users API works out of the box.
-DEFAULT_APP_DOMAIN = "demo.softr.app"
 _NAME_MAX = 255
 
 
@@ -57,7 +56,7 @@ def _description(body: Mapping[str, Any]) -> str | None:
     return value
 
 
-class Store:
+class Store(Catalog):
     """All emulator data. Construct with a SQLite path (``":memory:"`` for tests).
 
     Args:
@@ -74,72 +73,9 @@ class Store:
         id_seed: int | str | None = None,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
-        self.lock = threading.RLock()
-        self.ids = IdFactory(id_seed)
-        self.persist = Persistence(data)
-        self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
-        #: Set by the admin "now" route: relative dates and new timestamps use it.
-        self.now_override: dt.datetime | None = None
-        self.users: dict[str, UserState] = {}
-        self.workspaces: dict[str, WorkspaceState] = {}
-        self.tokens: dict[str, TokenState] = {}
-        self._tokens_by_secret: dict[str, TokenState] = {}
-        self.databases: dict[str, DatabaseState] = {}
-        self.apps: dict[str, AppState] = {}
-        self._seq = 0
-        with self.lock:
-            self._load()
-        from .fieldops import FieldOps
-        from .records import Records
-
+        super().__init__(data, id_seed=id_seed, clock=clock)
         self.fields = FieldOps(self)
         self.records = Records(self)
-
-    # --- lifecycle --------------------------------------------------------------------------
-
-    def _load(self) -> None:
-        users, workspaces, tokens = self.persist.load_identities()
-        self.users = {user.id: user for user in users}
-        self.workspaces = {ws.id: ws for ws in workspaces}
-        for token in tokens:
-            self._index_token(token)
-        self.databases = {db.id: db for db in self.persist.load_schema()}
-        self._seq = max(
-            [db.seq for db in self.databases.values()]
-            + [t.seq for db in self.databases.values() for t in db.tables.values()]
-            + [0]
-        )
-        self.apps = {app.domain: app for app in self.persist.load_apps()}
-        if self.persist.get_meta("schema_version") is None:
-            self._bootstrap()
-        self.admin_token = self.persist.get_meta("admin_token") or ""
-        self.default_token = self.tokens[self.persist.get_meta("default_token_id") or ""]
-        self.jwt_secret = bytes.fromhex(self.persist.get_meta("jwt_secret") or "")
-
-    def _bootstrap(self) -> None:
-        now = self.now()
-        with self.persist.transaction():
-            owner = UserState(id=self.ids.uuid4(), email="owner@example.com", full_name="Emu Owner")
-            self.users[owner.id] = owner
-            self.persist.save_user(owner)
-            workspace = WorkspaceState(
-                id=self.ids.uuid4(), name="Emulator workspace", created_at=now
-            )
-            workspace.member_ids.append(owner.id)
-            self.workspaces[workspace.id] = workspace
-            self.persist.save_workspace(workspace)
-            token = self._new_token([workspace.id], "default", owner.id)
-            app = AppState(domain=DEFAULT_APP_DOMAIN, workspace_id=workspace.id, created_at=now)
-            self.apps[app.domain] = app
-            self.persist.save_app(app)
-            self.persist.set_meta("default_token_id", token.id)
-            self.persist.set_meta("admin_token", "emu_admin_" + secrets.token_urlsafe(24))
-            self.persist.set_meta("jwt_secret", secrets.token_hex(32))
-            self.persist.set_meta("schema_version", SCHEMA_VERSION)
-
-    def close(self) -> None:
-        with self.lock:
-            self.persist.close()
 
     def reset(self) -> None:
         """Forget every database, table, record and app end user; keep tokens and workspaces."""
@@ -149,47 +85,7 @@ class Store:
             for app in self.apps.values():
                 app.users.clear()
 
-    # --- time and ids -----------------------------------------------------------------------
-
-    def now_dt(self) -> dt.datetime:
-        return self.now_override or self._clock()
-
-    def now(self) -> str:
-        return format_instant(self.now_dt())
-
-    def next_seq(self) -> int:
-        self._seq += 1
-        return self._seq
-
-    def unique_id(self, make: Callable[[], str], taken: Iterable[str] | Mapping[str, Any]) -> str:
-        """A fresh id from ``make`` that is not in ``taken``."""
-        taken_set = taken if isinstance(taken, (set, dict)) else set(taken)
-        while True:
-            candidate = make()
-            if candidate not in taken_set:
-                return candidate
-
     # --- identities -------------------------------------------------------------------------
-
-    def _index_token(self, token: TokenState) -> None:
-        self.tokens[token.id] = token
-        self._tokens_by_secret[token.secret] = token
-
-    def _new_token(self, workspace_ids: Iterable[str], name: str, user_id: str) -> TokenState:
-        token = TokenState(
-            id=self.unique_id(lambda: "tok_" + self.ids.alnum(10), self.tokens),
-            secret="emu_" + secrets.token_urlsafe(30),
-            name=name,
-            user_id=user_id,
-            workspace_ids=tuple(workspace_ids),
-            created_at=self.now(),
-        )
-        self._index_token(token)
-        self.persist.save_token(token)
-        return token
-
-    def token_for_secret(self, secret: str) -> TokenState | None:
-        return self._tokens_by_secret.get(secret)
 
     def create_token(
         self, workspace_ids: Iterable[str], *, name: str = "token", user_id: str | None = None
@@ -238,23 +134,7 @@ class Store:
                     self.persist.save_workspace(workspace)
             return user
 
-    def members(self, workspace_id: str) -> list[UserState]:
-        workspace = self.workspaces.get(workspace_id)
-        if workspace is None:
-            return []
-        return [self.users[m] for m in workspace.member_ids if m in self.users]
-
     # --- databases --------------------------------------------------------------------------
-
-    def database(self, database_id: str) -> DatabaseState:
-        db = self.databases.get(database_id)
-        if db is None:
-            raise not_found("Database", database_id)
-        return db
-
-    def list_databases(self, workspace_ids: Iterable[str]) -> list[DatabaseState]:
-        allowed = set(workspace_ids)
-        return [db for db in self.databases.values() if db.workspace_id in allowed]
 
     def create_database(
         self, body: Mapping[str, Any], *, database_id: str | None = None
@@ -268,7 +148,7 @@ class Store:
             if workspace_id not in self.workspaces:
                 raise not_found("Workspace", workspace_id)
             if database_id is not None and database_id in self.databases:
-                raise ApiError("CONSTRAINT_VIOLATION", f"database '{database_id}' already exists")
+                raise StoreError("CONSTRAINT_VIOLATION", f"database '{database_id}' already exists")
             now = self.now()
             db = DatabaseState(
                 id=database_id or self.unique_id(self.ids.uuid4, self.databases),
@@ -310,20 +190,6 @@ class Store:
                 del self.databases[db.id]
 
     # --- tables -----------------------------------------------------------------------------
-
-    def table(self, database_id: str, table_id: str) -> TableState:
-        db = self.database(database_id)
-        table = db.tables.get(table_id)
-        if table is None:
-            raise not_found("Table", table_id)
-        return table
-
-    def find_table(self, table_id: str) -> TableState | None:
-        """A table by id in any database (link targets are resolved this way)."""
-        for db in self.databases.values():
-            if table_id in db.tables:
-                return db.tables[table_id]
-        return None
 
     def create_table(self, database_id: str, body: Mapping[str, Any]) -> TableState:
         """Create a table from a createTable body; the first field (or ``primaryFieldName``)
@@ -408,7 +274,7 @@ class Store:
         with self.lock:
             db = self.database(database_id)
             table = self.table(database_id, table_id)
-            count = len(self.records.all(table))
+            count = len(self.records_of(table))
             if count and not force:
                 raise bad_request(
                     f"table '{table_id}' still has {count} record(s);"
@@ -434,12 +300,6 @@ class Store:
                 del db.tables[table.id]
 
     # --- views ------------------------------------------------------------------------------
-
-    def view(self, table: TableState, view_id: str) -> ViewState:
-        view = table.views.get(view_id)
-        if view is None:
-            raise not_found("View", view_id)
-        return view
 
     def add_view(
         self,
@@ -486,7 +346,7 @@ class Store:
             existing = self.apps.get(domain)
             if existing is not None:
                 if existing.workspace_id != workspace_id:
-                    raise ApiError(
+                    raise StoreError(
                         "CONSTRAINT_VIOLATION", f"app domain '{domain}' is already taken"
                     )
                 return existing

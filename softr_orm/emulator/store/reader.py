@@ -1,4 +1,4 @@
-"""Reading records: stored values -> API shapes, and the computed field types.
+"""Reading records: stored values -> read shapes, and the computed field types.
 
 Computed fields (CREATED_AT, UPDATED_AT, CREATED_BY, UPDATED_BY, AUTONUMBER, RECORD_ID, LOOKUP,
 ROLLUP, FORMULA) are computed when read, from the current state, so they are right after any
@@ -7,7 +7,7 @@ what it computed; it must be used with the store lock held.
 
 Two shapes per value:
 
-* the *read* shape, what the API answers (SELECT ``{"id","label","color"}``, links
+* the *read* shape, what the API answers for a field (SELECT ``{"id","label","color"}``, links
   ``[{"id","label"}]``, users ``{"id","email","fullName"}``, ...);
 * the *plain* shape, what formulas and rollups work on (SELECT label, link labels, user full
   name, attachment file names, numbers and strings as they are).
@@ -16,12 +16,12 @@ Two shapes per value:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .catalog import Catalog
+from .formula import evaluate_formula
+from .rollup import rollup
 from .state import RecordState, TableState
-
-if TYPE_CHECKING:
-    from .store import Store
 
 __all__ = ["STORED_AS_READ", "Reader"]
 
@@ -63,7 +63,7 @@ def _flatten(values: list[Any]) -> list[Any]:
 class Reader:
     """Read-side view of the store for one request (not thread-safe; hold the store lock)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Catalog) -> None:
         self.store = store
         self._read_cache: dict[tuple[str, str, str], Any] = {}
         self._plain_cache: dict[tuple[str, str, str], Any] = {}
@@ -92,7 +92,7 @@ class Reader:
             return None, []
         if not ids:
             return target, []
-        records = self.store.records.all(target)
+        records = self.store.records_of(target)
         return target, [records[i] for i in ids if i in records]
 
     def _user(self, user_id: str | None) -> dict[str, Any] | None:
@@ -200,8 +200,6 @@ class Reader:
     def _rollup(
         self, target: TableState, linked: list[RecordState], options: Mapping[str, Any]
     ) -> Any:
-        from .rollup import rollup
-
         source_id = options.get("rollupFieldId")
         if source_id is None:
             values: list[Any] = [other.id for other in linked]
@@ -216,8 +214,6 @@ class Reader:
             return None
 
     def _formula(self, table: TableState, rec: RecordState, field: dict[str, Any]) -> Any:
-        from .formula import evaluate_formula
-
         formula = (field.get("options") or {}).get("formula")
         if not isinstance(formula, str):
             return None
@@ -283,18 +279,6 @@ class Reader:
                     continue
             out[field["name"] if by_name else field["id"]] = value
         return out
-
-    def record(
-        self, table: TableState, rec: RecordState, *, by_name: bool = False
-    ) -> dict[str, Any]:
-        """The API ``Record`` object."""
-        return {
-            "id": rec.id,
-            "tableId": table.id,
-            "fields": self.fields_of(table, rec, by_name=by_name),
-            "createdAt": rec.created_at,
-            "updatedAt": rec.updated_at,
-        }
 
 
 class _NamedValues(Mapping[str, Any]):

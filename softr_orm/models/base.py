@@ -116,6 +116,8 @@ class Model(metaclass=ModelBase):
         meta = cls.__dict__.get("_meta")
         if not isinstance(meta, ModelOptions):
             raise TypeError("Model is abstract: subclass it and declare fields")
+        if meta.abstract:
+            raise TypeError(f"{cls.__name__} is abstract (Meta.abstract = True): subclass it")
         return meta
 
     # --- construction from API records ------------------------------------------------

@@ -25,6 +25,12 @@ class _ManagerDescriptor:
     def __get__(self, instance: Any, owner: type[M]) -> Manager[M]:
         if instance is not None:
             raise AttributeError("Manager isn't accessible via model instances; use the class")
+        meta = owner.__dict__.get("_meta")
+        if meta is not None and meta.abstract:
+            raise AttributeError(
+                f"{owner.__name__} is abstract (Meta.abstract = True) and has no manager; "
+                "query one of its concrete subclasses"
+            )
         return Manager(owner)
 
 

@@ -182,7 +182,7 @@ class QuerySet(Generic[M]):
         return bind(self.model, self._get_session())
 
     def _ordering_keys(self, binding: Binding, reverse: bool = False) -> Ordering:
-        keys = self._ordering or DEFAULT_ORDER
+        keys = self._ordering or meta_of(self.model).ordering or DEFAULT_ORDER
         ordering: list[tuple[str, bool]] = []
         for key in keys:
             descending = key.startswith("-")

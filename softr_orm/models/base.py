@@ -34,6 +34,7 @@ from softr_orm.models.options import (
 )
 from softr_orm.models.serialization import DictMode
 from softr_orm.query.binding import Binding, bind
+from softr_orm.query.snapshot import offline_schema
 
 if TYPE_CHECKING:
     from softr_orm.backends.base import BackendSession, Record
@@ -144,8 +145,14 @@ class Model(metaclass=ModelBase):
         """An instance from a raw record dict, as the API returns it.
 
         ``fields`` may be keyed by field id (the API's default) or by field name (as with
-        ``?fieldNames=true``); names are mapped to ids through the table schema.
+        ``?fieldNames=true``); names are mapped to ids through the table schema. No request
+        is made (and no session is needed) when every field is pinned by id or a schema
+        snapshot lies beside the models (``softr-orm inspect --snapshot``): then the record
+        binds to the live table only when it is saved or refreshed.
         """
+        offline = offline_schema(cls)
+        if offline is not None:
+            return serialization.from_offline_record(cls, record, offline, session)
         binding = bind(cls, cls._meta.get_session(session))
         raw_fields = dict(record.get("fields") or {})
         if raw_fields and not any(k in binding.attnames for k in raw_fields):

@@ -19,15 +19,27 @@ import json
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from softr_orm.fields import LinkedRecord
 from softr_orm.fields.values import Attachment, SoftrUser
 
 if TYPE_CHECKING:
+    from softr_orm.backends.base import BackendSession
     from softr_orm.models.base import Model
+    from softr_orm.query.snapshot import OfflineSchema
 
-__all__ = ["copy_instance", "instance_state", "json_default", "json_value", "to_dict", "to_json"]
+__all__ = [
+    "copy_instance",
+    "from_offline_record",
+    "instance_state",
+    "json_default",
+    "json_value",
+    "to_dict",
+    "to_json",
+]
+
+M = TypeVar("M", bound="Model")
 
 DictMode = Literal["python", "json"]
 
@@ -147,3 +159,30 @@ def copy_instance(instance: Model, memo: dict[int, Any]) -> Model:
     clone.__dict__.update(copy.deepcopy(state, memo))
     clone.__dict__.update(live)
     return clone
+
+
+def from_offline_record(
+    cls: type[M],
+    record: Mapping[str, Any],
+    offline: OfflineSchema,
+    session: BackendSession | None,
+) -> M:
+    """An instance for a raw record whose field ids are known without a request.
+
+    It is left unbound, as an unpickled instance is: its values are read through
+    ``offline.ids``, and it binds to the live table (through ``session``, else its model's)
+    when it is saved or refreshed.
+    """
+    raw_fields = dict(record.get("fields") or {})
+    known = set(offline.ids.values())
+    if raw_fields and not any(k in known for k in raw_fields):
+        raw_fields = {offline.by_name.get(k, k): v for k, v in raw_fields.items()}
+    instance = cls.__new__(cls)
+    instance.__dict__.update(
+        id=record.get("id"),
+        _raw=raw_fields,
+        _record={**record, "fields": raw_fields},
+        _field_ids=offline.ids,
+        _session=session,
+    )
+    return instance

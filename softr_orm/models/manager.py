@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
+from softr_orm.query.queryset import QuerySet
+
 if TYPE_CHECKING:
     from softr_orm.backends.base import BackendSession
     from softr_orm.models.base import Model
-    from softr_orm.query.queryset import QuerySet
 
 __all__ = ["Manager"]
 
@@ -48,8 +49,7 @@ class Manager(Generic[M]):
         return f"<Manager for {self.model.__name__}>"
 
     def get_queryset(self) -> QuerySet[M]:
-        from softr_orm.query.queryset import QuerySet
-
+        """A new query over every record of the model (through the manager's session)."""
         return QuerySet(self.model, session=self._session)
 
     def using(self, session: BackendSession) -> Manager[M]:
@@ -121,3 +121,15 @@ class Manager(Generic[M]):
             params = {k: v for k, v in lookup.items() if "__" not in k}
             params.update(defaults or {})
             return self.create(**params), True
+
+
+def _share_queryset_docs() -> None:
+    """Give each method that only starts a query the QuerySet method's docstring, so that
+    ``help(Contact.objects.filter)`` (and an editor's hover) explains it."""
+    for name, method in vars(Manager).items():
+        queryset_method = getattr(QuerySet, name, None)
+        if callable(method) and not method.__doc__ and queryset_method is not None:
+            method.__doc__ = queryset_method.__doc__
+
+
+_share_queryset_docs()

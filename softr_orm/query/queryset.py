@@ -404,7 +404,12 @@ class QuerySet(Generic[M]):
         """Each record as a dict of field values (``id`` included when no names are given)."""
         wanted = self._value_names(names)
         rows = []
-        for instance in self:
+        source: QuerySet[M] = self
+        if self._prefetch and self._result_cache is None:
+            # Values show links as ids: loading the linked records would be a wasted request.
+            source = self._clone()
+            source._prefetch = ()
+        for instance in source:
             data = instance.to_dict()
             rows.append({name: data[name] for name in wanted})
         return rows

@@ -353,3 +353,28 @@ def test_json_responses_take_instances_and_querysets(softr_session: softr_orm.Se
     assert listed == expected and len(listed) == 2
     assert listed[0]["last_call"] == qs[0].last_call.isoformat()
     assert isinstance(listed[0]["budget"], (str, type(None)))
+
+
+class StagedContact(Model):
+    """Declared with a production database id that the emulator does not have."""
+
+    name = fields.SingleLineText("Full Name")
+
+    class Meta:
+        database = "productionDatabaseId"
+        table = "Contacts"
+
+
+def test_an_alias_maps_database_ids(softr_emulator: Emulator) -> None:
+    """DATABASES in an alias points models at another database through its session only."""
+    staging = {
+        **softr_settings(softr_emulator),
+        "DATABASES": {"productionDatabaseId": DEMO_DATABASE_ID},
+    }
+    with override_settings(SOFTR={"default": softr_settings(softr_emulator), "staging": staging}):
+        assert StagedContact.objects.using(softr_django.get_session("staging")).count() == 60
+        with pytest.raises(softr_orm.SoftrError):
+            StagedContact.objects.using(softr_django.get_session()).count()
+    bad = {**staging, "DATABASES": {"productionDatabaseId": 7}}
+    with pytest.raises(ImproperlyConfigured, match=r"\['DATABASES'\] must map"):
+        load({"default": bad})

@@ -246,3 +246,21 @@ def test_an_app_with_its_own_json_provider_keeps_it(softr_emulator: Emulator) ->
     app.config.update(SOFTR_API_KEY=softr_emulator.api_key, SOFTR_BASE_URL=softr_emulator.base_url)
     SoftrORM(app)
     assert type(app.json) is Mine
+
+
+def test_an_app_maps_database_ids(softr_emulator: Emulator) -> None:
+    """SOFTR_DATABASES points models declared with another database id at the emulator's."""
+    from softr_orm import Model, fields
+
+    class Staged(Model):
+        name = fields.SingleLineText("Full Name")
+
+        class Meta:
+            database = "productionDatabaseId"
+            table = "Contacts"
+
+    app = make_app(softr_emulator, SOFTR_DATABASES={"productionDatabaseId": DEMO_DATABASE_ID})
+    with app.app_context():
+        assert Staged.objects.using(get_session()).count() == 60
+    with pytest.raises(ConfigurationError, match="SOFTR_DATABASES"):
+        make_app(softr_emulator, SOFTR_DATABASES={"productionDatabaseId": ""})

@@ -14,6 +14,7 @@ Each app gets its own :class:`softr_orm.Session`, built from its config:
 ``SOFTR_LOG_REQUESTS``         log Softr requests per web request at DEBUG (default ``True``)
 ``SOFTR_MODELS``               modules / classes ``flask softr check`` checks by default
 ``SOFTR_JSON``                 use :class:`SoftrJSONProvider` for ``jsonify`` (default ``True``)
+``SOFTR_DATABASES``            ``{"<id in Meta.database>": "<id to use>"}`` for this app's session
 =============================  ===================================================
 
 With ``SOFTR_JSON`` (and Flask's own JSON provider in place), views can return model
@@ -47,6 +48,7 @@ from softr_orm.backends.softr.session import Session
 from softr_orm.contrib import RequestLog
 from softr_orm.errors import ConfigurationError, SoftrError
 from softr_orm.models.serialization import json_default
+from softr_orm.query.databases import map_databases
 
 if TYPE_CHECKING:
     pass
@@ -139,6 +141,10 @@ class SoftrORM:
         """
         config = app.config
         session = session_from_config(config)
+        try:
+            map_databases(session, config.get("SOFTR_DATABASES") or {})
+        except TypeError as error:
+            raise ConfigurationError(f"SOFTR_DATABASES: {error}") from None
         models = config.get("SOFTR_MODELS") or ()
         if isinstance(models, (str, type)):
             models = (models,)

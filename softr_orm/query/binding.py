@@ -120,7 +120,7 @@ def resolve_table(session: BackendSession, database_id: str, table: str) -> Tabl
 def bind(model: type[Any], session: BackendSession) -> Binding:
     """The binding of ``model`` in ``session``, resolving it on first use."""
     state = _state(session)
-    database_id = effective_database(model._meta.database) or ""
+    database_id = effective_database(model._meta.database, session) or ""
     with state.lock:
         cached = state.bindings.get(model, {}).get(database_id)
     if cached is not None:
@@ -133,7 +133,7 @@ def bind(model: type[Any], session: BackendSession) -> Binding:
 def forget(model: type[Any], session: BackendSession) -> None:
     """Drop what ``session`` knows about ``model``'s table, so the next use reads it again."""
     state = _state(session)
-    database_id = effective_database(model._meta.database)
+    database_id = effective_database(model._meta.database, session)
     with state.lock:
         state.bindings.get(model, {}).pop(database_id or "", None)
         if database_id is not None:
@@ -145,7 +145,7 @@ def forget(model: type[Any], session: BackendSession) -> None:
 
 def _resolve(model: type[Any], session: BackendSession) -> Binding:
     meta = model._meta
-    database_id = effective_database(meta.database)
+    database_id = effective_database(meta.database, session)
     if not database_id or not meta.table:
         raise ConfigurationError(
             f"{model.__name__}.Meta needs both `database` (a database id) and `table` "
@@ -216,7 +216,7 @@ def check_model(model: type[Any], session: BackendSession) -> list[str]:
     pinned by id whose Softr name has changed (renamed in Softr; the model still works).
     """
     meta = model._meta
-    database_id = effective_database(meta.database)
+    database_id = effective_database(meta.database, session)
     if not database_id or not meta.table:
         return [f"{model.__name__}: Meta needs both `database` (an id) and `table` (id or name)"]
     forget(model, session)

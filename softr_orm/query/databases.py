@@ -6,6 +6,11 @@ the same tables. :func:`override_database` maps database ids to others for the d
 ``with`` block. The map lives in a :class:`~contextvars.ContextVar`, so it holds for the thread
 or asyncio task that entered the block and for nothing else: a web server's other requests go
 on using the real ids.
+
+A session can carry a map of its own (:func:`map_databases`; the Django and Flask settings
+set it per alias / per app): then every query through that session uses it, e.g. a staging
+alias whose databases are copies of production's. A ``with override_database`` block wins
+over a session's map.
 """
 
 from __future__ import annotations
@@ -14,8 +19,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-__all__ = ["database_overrides", "effective_database", "override_database"]
+if TYPE_CHECKING:
+    from softr_orm.backends.base import BackendSession
+
+__all__ = ["database_overrides", "effective_database", "map_databases", "override_database"]
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 _overrides: ContextVar[Mapping[str, str]] = ContextVar(
@@ -45,12 +54,7 @@ def override_database(mapping: Mapping[str, str]) -> Iterator[Mapping[str, str]]
     Raises:
         TypeError: a key or value that is not a non-empty string.
     """
-    for source, target in mapping.items():
-        if not isinstance(source, str) or not isinstance(target, str) or not source or not target:
-            raise TypeError(
-                "override_database() maps database ids (non-empty str) to database ids, "
-                f"got {source!r}: {target!r}"
-            )
+    _check(mapping)
     merged = MappingProxyType({**_overrides.get(), **mapping})
     token = _overrides.set(merged)
     try:
@@ -64,8 +68,42 @@ def database_overrides() -> Mapping[str, str]:
     return _overrides.get()
 
 
-def effective_database(declared: str | None) -> str | None:
-    """The database id to use for a model declared with ``declared``."""
+def map_databases(session: BackendSession, mapping: Mapping[str, str]) -> None:
+    """Models used through ``session`` whose database id is in ``mapping`` use its value.
+
+    For the life of the session (set it once, when the session is built).
+
+    Raises:
+        TypeError: a key or value that is not a non-empty string.
+    """
+    _check(mapping)
+    mapped: dict[str, str] = session.cache_for(_SESSION_KEY, dict)
+    mapped.update(mapping)
+
+
+def effective_database(
+    declared: str | None, session: BackendSession | None = None
+) -> str | None:
+    """The database id to use for a model declared with ``declared`` (through ``session``):
+    an ``override_database`` block's, else the session's map's, else ``declared``."""
     if declared is None:
         return None
-    return _overrides.get().get(declared, declared)
+    overridden = _overrides.get().get(declared)
+    if overridden is not None:
+        return overridden
+    if session is not None:
+        mapped: dict[str, str] = session.cache_for(_SESSION_KEY, dict)
+        return mapped.get(declared, declared)
+    return declared
+
+
+def _check(mapping: Mapping[str, str]) -> None:
+    for source, target in mapping.items():
+        if not isinstance(source, str) or not isinstance(target, str) or not source or not target:
+            raise TypeError(
+                "database maps take database ids (non-empty str) to database ids, "
+                f"got {source!r}: {target!r}"
+            )
+
+
+_SESSION_KEY = "softr_orm.query.databases"

@@ -74,7 +74,7 @@ def _link_target(
             f"{model.__name__}.{declared.attname}: the linked model {target.__name__} has no "
             "Meta.database / Meta.table; create its table first"
         )
-    if effective_database(meta.database) != database_id:
+    if effective_database(meta.database, session) != database_id:
         raise SchemaError(
             f"{model.__name__}.{declared.attname}: {target.__name__} lives in database "
             f"{meta.database}, and links cannot cross databases ({database_id})"
@@ -168,7 +168,7 @@ def create_table_for(
     """
     meta = model._meta_or_fail()
     session = softr_session(meta.get_session(session), "create_table_for")
-    database_id = database_id or effective_database(meta.database)
+    database_id = database_id or effective_database(meta.database, session)
     if not database_id:
         raise ConfigurationError(
             f"create_table_for({model.__name__}): pass database_id or set Meta.database"

@@ -429,6 +429,12 @@ class Model(metaclass=ModelBase):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
 
+    def __copy__(self) -> Model:
+        """A shallow copy (values shared, as ``copy.copy`` does) with the same session."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
     def __deepcopy__(self, memo: dict[int, Any]) -> Model:
         """A copy of the data that shares (never copies) the session."""
         return serialization.copy_instance(self, memo)

@@ -149,6 +149,9 @@ def test_a_deepcopy_keeps_the_session_it_came_through(
     """A record read through ``using(tenant)`` still writes through that tenant once copied."""
     tenant = make_session()
     original = ReadyContact.objects.using(tenant).get(id=crm["jane"].id)
+    shallow = copy.copy(original)
+    assert shallow._binding is original._binding  # the tenant session, not the default
+    assert shallow == original and shallow.name == "Jane"
     clone = copy.deepcopy(original)
     clone.name = "Tenant copy"
     before = tenant.request_count

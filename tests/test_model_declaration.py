@@ -143,3 +143,28 @@ def test_bad_meta_options_are_refused_by_name(meta: dict[str, Any], message: str
                 "Meta": type("Meta", (), meta),
             },
         )
+
+
+def test_abstract_models_are_not_found_as_models_to_check() -> None:
+    """softr-orm check skips abstract bases: they have no table of their own."""
+    import types
+
+    from softr_orm.schema import find_models
+
+    module = types.ModuleType("models_abstract_example")
+
+    class Base(Model):
+        name = fields.SingleLineText("Name")
+
+        class Meta:
+            abstract = True
+            database = DB
+            table = "Contacts"
+
+    class Concrete(Base):
+        pass
+
+    for cls in (Base, Concrete):
+        cls.__module__ = module.__name__
+        setattr(module, cls.__name__, cls)
+    assert find_models(module) == [Concrete]

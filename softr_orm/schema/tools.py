@@ -236,6 +236,7 @@ def find_models(module: ModuleType) -> list[type[Model]]:
             and value is not Model
             and value.__module__ == module.__name__
             and "_meta" in value.__dict__
+            and not value._meta.abstract
         ):
             found.append(value)
     return found

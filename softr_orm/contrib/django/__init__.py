@@ -173,6 +173,7 @@ def models_for(alias: str | None = None) -> list[tuple[str, type[Model]]]:
         for m in dict.fromkeys(_subclasses(Model))
         if (m.__module__ in names or m.__module__.startswith(prefixes))
         and getattr(m, "_meta", None) is not None
+        and not m._meta.abstract
         and m._meta.database
         and m._meta.table
     ]

@@ -62,6 +62,11 @@ class ModelOptions:
     fields: dict[str, Field[Any]] = dataclasses.field(default_factory=dict)
     abstract: bool = False
     ordering: tuple[str, ...] = ()
+    #: database id -> the field ids known without a request, or None
+    #: (:func:`softr_orm.query.snapshot.offline_schema` fills it).
+    offline_schemas: dict[str | None, Any] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def name(self) -> str:

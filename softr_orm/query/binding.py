@@ -52,6 +52,9 @@ class Binding:
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
+_NO_BINDINGS: Mapping[str, Binding] = {}
+
+
 class _SessionSchemaState:
     """What one session knows of the schema: tables by database, bindings by model."""
 
@@ -122,7 +125,7 @@ def bind(model: type[Any], session: BackendSession) -> Binding:
     state = _state(session)
     database_id = effective_database(model._meta.database, session) or ""
     with state.lock:
-        cached = state.bindings.get(model, {}).get(database_id)
+        cached = state.bindings.get(model, _NO_BINDINGS).get(database_id)
     if cached is not None:
         return cached
     binding = _resolve(model, session)

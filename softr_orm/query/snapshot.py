@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 from softr_orm.errors import ConfigurationError
-from softr_orm.query.databases import effective_database
+from softr_orm.query.databases import database_overrides
 
 if TYPE_CHECKING:
     from softr_orm.backends.base import TableDefinition
@@ -57,23 +55,24 @@ class OfflineSchema:
     by_name: Mapping[str, str]
 
 
-_cache: WeakKeyDictionary[type, dict[str | None, OfflineSchema | None]] = WeakKeyDictionary()
-_lock = threading.Lock()
-
-
 def offline_schema(model: type[Any]) -> OfflineSchema | None:
     """The model's field ids from pinned ids or a snapshot, or None when neither knows them.
 
-    Computed once per model and database (the snapshot file is read once).
+    Computed once per model and database and kept in the model's options: ``from_record``
+    asks on every call, so a repeated answer costs two dictionary lookups. The snapshot file
+    is read when a model first needs it; a snapshot written later is seen by the next
+    process.
     """
-    database_id = effective_database(model._meta.database)
-    with _lock:
-        known = _cache.get(model, {})
-        if database_id in known:
-            return known[database_id]
+    meta = model._meta
+    declared = meta.database
+    database_id = database_overrides().get(declared, declared) if declared else declared
+    known: dict[str | None, OfflineSchema | None] = meta.offline_schemas
+    try:
+        return known[database_id]
+    except KeyError:
+        pass
     found = _from_pinned_ids(model) or _from_snapshot(model, database_id)
-    with _lock:
-        _cache.setdefault(model, {})[database_id] = found
+    known[database_id] = found  # the same answer whichever thread computes it
     return found
 
 
@@ -173,6 +172,4 @@ def write_snapshot(
         ]
     }
     target.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    with _lock:
-        _cache.clear()
     return target

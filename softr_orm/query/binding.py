@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from softr_orm.errors import ConfigurationError, Forbidden, NotFound, SchemaError
-from softr_orm.query.databases import effective_database
+from softr_orm.query.databases import database_overrides, effective_database
 
 if TYPE_CHECKING:
     from softr_orm.backends.base import BackendSession, FieldDefinition, TableDefinition
     from softr_orm.fields import Field
 
-__all__ = ["Binding", "bind", "check_model", "forget", "resolve_table"]
+__all__ = ["Binding", "bind", "check_model", "forget", "resolve_table", "session_database_map"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ class _SessionSchemaState:
         # block, with override_database; each database keeps its own binding)
         self.bindings: WeakKeyDictionary[type, dict[str, Binding]] = WeakKeyDictionary()
         self._fetch_locks: dict[str, threading.Lock] = {}
+        # declared database id -> the id to use through this session (map_databases)
+        self.database_map: dict[str, str] = {}
 
     def fetch_lock(self, database_id: str) -> threading.Lock:
         """The lock that makes one thread at a time fetch this database's tables."""
@@ -75,6 +77,11 @@ class _SessionSchemaState:
 
 def _state(session: BackendSession) -> _SessionSchemaState:
     return session.cache_for("softr_orm.query.binding", _SessionSchemaState)
+
+
+def session_database_map(session: BackendSession) -> dict[str, str]:
+    """The database map of ``session`` (see :func:`softr_orm.query.databases.map_databases`)."""
+    return _state(session).database_map
 
 
 def resolve_table(session: BackendSession, database_id: str, table: str) -> TableDefinition:
@@ -123,7 +130,13 @@ def resolve_table(session: BackendSession, database_id: str, table: str) -> Tabl
 def bind(model: type[Any], session: BackendSession) -> Binding:
     """The binding of ``model`` in ``session``, resolving it on first use."""
     state = _state(session)
-    database_id = effective_database(model._meta.database, session) or ""
+    declared = model._meta.database
+    overrides = database_overrides()
+    database_id = (
+        (overrides.get(declared) if overrides else None)
+        or state.database_map.get(declared, declared)
+        or ""
+    )
     with state.lock:
         cached = state.bindings.get(model, _NO_BINDINGS).get(database_id)
     if cached is not None:

@@ -77,8 +77,10 @@ def map_databases(session: BackendSession, mapping: Mapping[str, str]) -> None:
         TypeError: a key or value that is not a non-empty string.
     """
     _check(mapping)
-    mapped: dict[str, str] = session.cache_for(_SESSION_KEY, dict)
-    mapped.update(mapping)
+    # The map lives with the session's schema state, which bind() reads anyway.
+    from softr_orm.query.binding import session_database_map
+
+    session_database_map(session).update(mapping)
 
 
 def effective_database(
@@ -88,12 +90,15 @@ def effective_database(
     an ``override_database`` block's, else the session's map's, else ``declared``."""
     if declared is None:
         return None
-    overridden = _overrides.get().get(declared)
-    if overridden is not None:
-        return overridden
+    overrides = _overrides.get()
+    if overrides:
+        found = overrides.get(declared)
+        if found is not None:
+            return found
     if session is not None:
-        mapped: dict[str, str] = session.cache_for(_SESSION_KEY, dict)
-        return mapped.get(declared, declared)
+        from softr_orm.query.binding import session_database_map
+
+        return session_database_map(session).get(declared, declared)
     return declared
 
 
@@ -105,5 +110,3 @@ def _check(mapping: Mapping[str, str]) -> None:
                 f"got {source!r}: {target!r}"
             )
 
-
-_SESSION_KEY = "softr_orm.query.databases"

@@ -65,7 +65,8 @@ def offline_schema(model: type[Any]) -> OfflineSchema | None:
     """
     meta = model._meta
     declared = meta.database
-    database_id = database_overrides().get(declared, declared) if declared else declared
+    overrides = database_overrides()
+    database_id = overrides.get(declared, declared) if overrides and declared else declared
     known: dict[str | None, OfflineSchema | None] = meta.offline_schemas
     try:
         return known[database_id]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -49,14 +50,25 @@ def _can_build_offline() -> bool:
     return major >= 70 or (major >= 64 and importlib.util.find_spec("wheel") is not None)
 
 
-def _editable_install(venv: Path) -> Path:
-    """``pip install -e ROOT`` into a fresh venv; returns the venv's python."""
+def _checkout_copy(target: Path) -> Path:
+    """The files an install reads, copied (so the build leaves nothing in the checkout)."""
+    target.mkdir()
+    shutil.copytree(
+        ROOT / "softr_orm", target / "softr_orm", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in ("pyproject.toml", "setup.cfg", "README.md"):
+        shutil.copy2(ROOT / name, target / name)
+    return target
+
+
+def _editable_install(venv: Path, checkout: Path) -> Path:
+    """``pip install -e checkout`` into a fresh venv; returns the venv's python."""
     subprocess.run(
         [sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)],
         check=True,
     )
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    command = [str(python), "-m", "pip", "install", "-q", "--no-deps", "-e", str(ROOT)]
+    command = [str(python), "-m", "pip", "install", "-q", "--no-deps", "-e", str(checkout)]
     if _can_build_offline():
         command.insert(-2, "--no-build-isolation")
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
@@ -69,7 +81,8 @@ def _editable_install(venv: Path) -> Path:
 @pytest.mark.slow
 def test_mypy_in_another_project_sees_the_editable_install(tmp_path: Path) -> None:
     """No import-not-found, real types (not Any): a wrong assignment is reported."""
-    python = _editable_install(tmp_path / "venv")
+    checkout = _checkout_copy(tmp_path / "softr-orm")
+    python = _editable_install(tmp_path / "venv", checkout)
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
         capture_output=True,
@@ -81,7 +94,7 @@ def test_mypy_in_another_project_sees_the_editable_install(tmp_path: Path) -> No
         for pth in Path(site).glob("*.pth")
         for line in pth.read_text(encoding="utf-8").splitlines()
     ]
-    assert str(ROOT) in pth_lines  # a static path entry, not an import hook
+    assert str(checkout) in pth_lines  # a static path entry, not an import hook
     project = tmp_path / "project"
     project.mkdir()
     (project / "app.py").write_text(textwrap.dedent(USER_PROJECT), encoding="utf-8")
@@ -92,7 +105,7 @@ def test_mypy_in_another_project_sees_the_editable_install(tmp_path: Path) -> No
         text=True,
         check=True,
     ).stdout.strip()
-    assert Path(imported).is_relative_to(ROOT)
+    assert Path(imported).is_relative_to(checkout)
     checked = subprocess.run(
         [
             sys.executable,

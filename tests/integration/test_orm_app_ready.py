@@ -211,3 +211,14 @@ def test_override_database_is_local_to_its_block_and_thread(crm: dict[str, Any])
         assert ReadyContact.objects.count() == 1  # nesting keeps the outer map
     with pytest.raises(TypeError, match="database ids"), softr_orm.override_database({APP_DB: ""}):
         pass
+
+
+def test_every_demo_record_has_a_json_form(softr_session: Session) -> None:
+    """Each field type of the demo CRM (lookups, rollups, formulas too) dumps to JSON."""
+    from softr_orm.cli.demo import Company, Contact, Deal
+
+    for model in (Company, Contact, Deal):
+        for instance in model.objects.all():
+            data = json.loads(instance.to_json())
+            assert data == instance.to_dict(mode="json")
+            assert set(data) == {"id", *model._meta.fields}

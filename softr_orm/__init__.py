@@ -25,6 +25,7 @@ from softr_orm.http.retry import RetryPolicy
 from softr_orm.http.util import RequestEvent
 from softr_orm.models import Manager, Model, SaveResult
 from softr_orm.query import Q, QuerySet
+from softr_orm.query.databases import override_database
 
 _compat.install()
 
@@ -43,5 +44,6 @@ __all__ = [
     "default_session",
     "errors",
     "fields",
+    "override_database",
     *errors.__all__,
 ]

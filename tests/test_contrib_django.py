@@ -335,3 +335,46 @@ def test_middleware_logs_requests_per_web_request(
     assert tally.count == 2  # the table listing (schema), then the search
     lines = [r.getMessage() for r in caplog.records if r.name == "softr_orm"]
     assert any(line.startswith("GET /contacts/: 2 Softr requests in ") for line in lines)
+
+
+def test_json_responses_take_instances_and_querysets(softr_session: softr_orm.Session) -> None:
+    """JsonResponse(..., encoder=SoftrJSONEncoder) writes records as to_dict(mode="json")."""
+    import json
+
+    from django.http import JsonResponse
+
+    from softr_orm.cli.demo import Contact
+    from softr_orm.contrib.django.encoder import SoftrJSONEncoder
+
+    qs = Contact.objects.filter(last_call__isnull=False).order_by("name")[:2]
+    response = JsonResponse({"contacts": qs}, encoder=SoftrJSONEncoder)
+    listed = json.loads(response.content)["contacts"]
+    expected = [c.to_dict(mode="json") for c in qs]
+    assert listed == expected and len(listed) == 2
+    assert listed[0]["last_call"] == qs[0].last_call.isoformat()
+    assert isinstance(listed[0]["budget"], (str, type(None)))
+
+
+class StagedContact(Model):
+    """Declared with a production database id that the emulator does not have."""
+
+    name = fields.SingleLineText("Full Name")
+
+    class Meta:
+        database = "productionDatabaseId"
+        table = "Contacts"
+
+
+def test_an_alias_maps_database_ids(softr_emulator: Emulator) -> None:
+    """DATABASES in an alias points models at another database through its session only."""
+    staging = {
+        **softr_settings(softr_emulator),
+        "DATABASES": {"productionDatabaseId": DEMO_DATABASE_ID},
+    }
+    with override_settings(SOFTR={"default": softr_settings(softr_emulator), "staging": staging}):
+        assert StagedContact.objects.using(softr_django.get_session("staging")).count() == 60
+        with pytest.raises(softr_orm.SoftrError):
+            StagedContact.objects.using(softr_django.get_session()).count()
+    bad = {**staging, "DATABASES": {"productionDatabaseId": 7}}
+    with pytest.raises(ImproperlyConfigured, match=r"\['DATABASES'\] must map"):
+        load({"default": bad})

@@ -211,3 +211,56 @@ def test_request_log_attributes_worker_thread_requests() -> None:
         assert (first.count, first.shared) == (3, 1)
         assert (second.count, second.shared) == (1, 1)
     assert first.summary().startswith("GET /a: 3 Softr requests in 5.0 ms, 1 failed")
+
+
+def test_views_return_instances_and_querysets_as_json(softr_emulator: Emulator) -> None:
+    """jsonify(instance) and a dict holding a queryset: ISO dates, exact decimal strings."""
+    app = make_app(softr_emulator)
+
+    @app.get("/contacts/<record_id>")
+    def one(record_id: str) -> Any:
+        return flask.jsonify(Contact.objects.get(id=record_id))
+
+    @app.get("/contacts")
+    def page() -> Any:
+        return {"contacts": Contact.objects.filter(joined__isnull=False).order_by("name")[:3]}
+
+    client = app.test_client()
+    listed = client.get("/contacts").get_json()["contacts"]
+    assert len(listed) == 3
+    first = Contact.objects.get(id=listed[0]["id"])
+    assert listed[0] == first.to_dict(mode="json")
+    assert listed[0]["joined"] == first.joined.isoformat()  # not "Tue, 05 Mar 2024 ... GMT"
+    assert client.get(f"/contacts/{first.id}").get_json() == first.to_dict(mode="json")
+    assert client.get("/contacts/recNOPE").status_code == 500  # DoesNotExist: not JSON's job
+
+
+def test_an_app_with_its_own_json_provider_keeps_it(softr_emulator: Emulator) -> None:
+    """SoftrORM never replaces a provider the app chose."""
+
+    class Mine(flask.json.provider.DefaultJSONProvider):
+        pass
+
+    app = flask.Flask("own_provider")
+    app.json = Mine(app)
+    app.config.update(SOFTR_API_KEY=softr_emulator.api_key, SOFTR_BASE_URL=softr_emulator.base_url)
+    SoftrORM(app)
+    assert type(app.json) is Mine
+
+
+def test_an_app_maps_database_ids(softr_emulator: Emulator) -> None:
+    """SOFTR_DATABASES points models declared with another database id at the emulator's."""
+    from softr_orm import Model, fields
+
+    class Staged(Model):
+        name = fields.SingleLineText("Full Name")
+
+        class Meta:
+            database = "productionDatabaseId"
+            table = "Contacts"
+
+    app = make_app(softr_emulator, SOFTR_DATABASES={"productionDatabaseId": DEMO_DATABASE_ID})
+    with app.app_context():
+        assert Staged.objects.using(get_session()).count() == 60
+    with pytest.raises(ConfigurationError, match="SOFTR_DATABASES"):
+        make_app(softr_emulator, SOFTR_DATABASES={"productionDatabaseId": ""})

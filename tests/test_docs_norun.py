@@ -35,6 +35,7 @@ COVERED = {
     "docs/schema.md": 1,
     "docs/testing.md": 4,
     "docs/users.md": 1,
+    "docs/webapps.md": 1,
 }
 
 # A stand-in for the project's generated models module (``softr-orm inspect`` output,
@@ -409,3 +410,30 @@ def test_django_test_example(django_env: Emulator, monkeypatch: pytest.MonkeyPat
     ns = run(blocks[5], "docs/django.md:norun5")
     with override_settings(ROOT_URLCONF=URLCONF, TEMPLATES=TEMPLATES):
         ns["test_contact_page"](Client(), django_env)
+
+
+@needs_app
+def test_webapps_django_views(django_env: Emulator) -> None:
+    """The Django JSON views: filtering, Paginator paging, SoftrJSONEncoder, error statuses."""
+    import json
+
+    block = norun("docs/webapps.md")[0]
+    views = run(block, "docs/webapps.md:norun0", {"__name__": "docs_webapp_views"})
+    factory = RequestFactory()
+    with override_settings(SOFTR={}):
+        response = views["contacts"](factory.get("/contacts/", {"min_score": "50", "page": "2"}))
+        assert response.status_code == 200
+        data = json.loads(response.content)
+        assert data["pages"] >= 2 and 0 < len(data["contacts"]) <= 10
+        assert all(c["score"] >= 50 for c in data["contacts"])
+        one = data["contacts"][0]
+        detail = views["contact"](factory.get("/x"), one["id"])
+        assert json.loads(detail.content) == one
+        middleware = views["SoftrErrorsMiddleware"](views["contacts"])
+        request = factory.get("/contacts/", {"min_score": "lots"})
+        with pytest.raises(ValueError) as bad:
+            views["contacts"](request)
+        assert middleware.process_exception(request, bad.value).status_code == 400
+        with pytest.raises(softr_orm.ObjectDoesNotExist) as missing:
+            views["contact"](factory.get("/x"), "recNOTTHERE00000")
+        assert views["error_response"](missing.value).status_code == 404

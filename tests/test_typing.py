@@ -151,3 +151,19 @@ def test_values_narrow_like_plain_values() -> None:
     for tag in c.tags:
         assert_type(tag, str)
     assert c.tags == []
+
+
+def test_plain_data_and_database_overrides_are_typed() -> None:
+    """``to_dict(mode="json")``, ``to_json()`` and ``override_database()`` have precise types."""
+    from collections.abc import Mapping
+
+    import softr_orm
+
+    c = Contact(score=1.5, budget=Decimal("2.50"), joined=date(2024, 3, 5), email="a@b.co")
+    assert_type(c.to_dict(mode="json"), dict[str, Any])
+    assert_type(c.to_json(), str)
+    data = c.to_dict(mode="json")
+    assert (data["budget"], data["joined"], data["score"]) == ("2.50", "2024-03-05", 1.5)
+    with softr_orm.override_database({"a": "b"}) as active:
+        assert_type(active, Mapping[str, str])
+        assert active == {"a": "b"}

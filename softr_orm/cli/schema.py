@@ -71,6 +71,16 @@ def add_parsers(subparsers: Any) -> None:
     )
     inspect.add_argument("--output", "-o", metavar="FILE", help="write to FILE, not stdout")
     inspect.add_argument(
+        "--snapshot",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
+        help="also write a schema snapshot (softr_schema.json) beside the models (default: "
+        "the directory of --output, else the current one), so that Model.from_record() needs "
+        "no request",
+    )
+    inspect.add_argument(
         "--no-views", action="store_true", help="do not list saved views (one request a table)"
     )
     inspect.add_argument(
@@ -108,6 +118,10 @@ def run_inspect(args: argparse.Namespace) -> int:
     try:
         session = _session(args)
         assert session is not None
+        snapshot: Path | None = None
+        if args.snapshot is not None:
+            beside = Path(args.output).parent if args.output else Path()
+            snapshot = Path(args.snapshot) if args.snapshot else beside
         with session:
             source = inspect_database(
                 session,
@@ -116,6 +130,7 @@ def run_inspect(args: argparse.Namespace) -> int:
                 views=not args.no_views,
                 progress=args.progress,
                 command=" ".join(command),
+                snapshot=snapshot,
             )
     except SoftrError as error:
         return _fail(str(error))

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from softr_orm.backends.softr.session import Session
     from softr_orm.models.base import Model
 
-__all__ = ["add_parser", "build_namespace", "interact", "run"]
+__all__ = ["add_parser", "build_namespace", "enable_completion", "interact", "run"]
 
 Interact = Callable[[dict[str, Any], str], None]
 _generated = 0
@@ -172,7 +172,28 @@ def interact(namespace: dict[str, Any], banner: str, interface: str = "auto") ->
             print(banner)
             ipython.start_ipython(argv=[], user_ns=namespace, display_banner=False)
             return
+    enable_completion(namespace)
     code.interact(banner=banner, local=namespace, exitmsg="")
+
+
+def enable_completion(namespace: dict[str, Any]) -> bool:
+    """Tab completion of the shell's names and attributes in the plain Python shell.
+
+    ``code.interact`` has none of its own (unlike IPython): bind ``rlcompleter`` over
+    ``namespace`` to the Tab key, in GNU readline's syntax or libedit's (macOS). Returns
+    False where there is no ``readline`` (Windows without pyreadline).
+    """
+    try:
+        import readline
+        import rlcompleter
+    except ImportError:
+        return False
+    readline.set_completer(rlcompleter.Completer(namespace).complete)
+    if "libedit" in (readline.__doc__ or ""):
+        readline.parse_and_bind("bind ^I rl_complete")
+    else:
+        readline.parse_and_bind("tab: complete")
+    return True
 
 
 def run(

@@ -13,7 +13,14 @@ Each app gets its own :class:`softr_orm.Session`, built from its config:
 ``SOFTR_CONFIGURE_DEFAULT``    make it the process default session (default ``True``)
 ``SOFTR_LOG_REQUESTS``         log Softr requests per web request at DEBUG (default ``True``)
 ``SOFTR_MODELS``               modules / classes ``flask softr check`` checks by default
+``SOFTR_JSON``                 use :class:`SoftrJSONProvider` for ``jsonify`` (default ``True``)
+``SOFTR_DATABASES``            ``{"<id in Meta.database>": "<id to use>"}`` for this app's session
 =============================  ===================================================
+
+With ``SOFTR_JSON`` (and Flask's own JSON provider in place), views can return model
+instances and querysets: ``jsonify(contact)``, ``return {"contacts": qs[:20]}``. Dates and
+datetimes become ISO 8601 (not Flask's ``"Tue, 05 Mar 2024 00:00:00 GMT"``), decimals exact
+strings, as in ``Model.to_dict(mode="json")``.
 
 ``softr.session`` is the current app's session (``Contact.objects.using(softr.session)``).
 With ``SOFTR_CONFIGURE_DEFAULT`` it is also the default one, so ``Contact.objects`` works as
@@ -34,16 +41,19 @@ from typing import TYPE_CHECKING, Any
 import click
 from flask import Flask, current_app, request
 from flask.cli import AppGroup
+from flask.json.provider import DefaultJSONProvider
 
 from softr_orm.backends.defaults import configure
 from softr_orm.backends.softr.session import Session
 from softr_orm.contrib import RequestLog
 from softr_orm.errors import ConfigurationError, SoftrError
+from softr_orm.models.serialization import json_default
+from softr_orm.query.databases import map_databases
 
 if TYPE_CHECKING:
     pass
 
-__all__ = ["SoftrORM", "get_session"]
+__all__ = ["SoftrJSONProvider", "SoftrORM", "get_session"]
 
 EXTENSION = "softr_orm"
 _SESSION_KEYS = {
@@ -93,6 +103,24 @@ def get_session(app: Flask | None = None) -> Session:
     return session
 
 
+class SoftrJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider that also writes model instances, querysets and their values.
+
+    Instances become ``to_dict(mode="json")``, querysets lists of those; dates and datetimes
+    ISO 8601, decimals exact strings, attachments and users plain objects. Anything else is
+    left to Flask's provider. ``SoftrORM`` installs it unless the app has a provider of its
+    own (then subclass this one, or call
+    :func:`softr_orm.models.serialization.json_default` from yours).
+    """
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        try:
+            return json_default(o)
+        except TypeError:
+            return DefaultJSONProvider.default(o)
+
+
 class SoftrORM:
     """The Flask extension. See the module docstring for the config keys.
 
@@ -113,6 +141,10 @@ class SoftrORM:
         """
         config = app.config
         session = session_from_config(config)
+        try:
+            map_databases(session, config.get("SOFTR_DATABASES") or {})
+        except TypeError as error:
+            raise ConfigurationError(f"SOFTR_DATABASES: {error}") from None
         models = config.get("SOFTR_MODELS") or ()
         if isinstance(models, (str, type)):
             models = (models,)
@@ -123,6 +155,8 @@ class SoftrORM:
             self.request_log.watch(session)
             app.before_request(self._start_tally)
             app.teardown_request(self._finish_tally)
+        if config.get("SOFTR_JSON", True) and type(app.json) is DefaultJSONProvider:
+            app.json = SoftrJSONProvider(app)
         app.cli.add_command(_cli)
 
     @property

@@ -24,7 +24,7 @@ from softr_orm.errors import (
 )
 from softr_orm.fields import Field, LinkedRecord
 from softr_orm.fields.convert import read_datetime
-from softr_orm.models import persistence
+from softr_orm.models import persistence, serialization
 from softr_orm.models.declaration import ModelBase
 from softr_orm.models.manager import Manager, _ManagerDescriptor
 from softr_orm.models.options import (
@@ -32,7 +32,9 @@ from softr_orm.models.options import (
     SaveResult,
     resolve_model,
 )
+from softr_orm.models.serialization import DictMode
 from softr_orm.query.binding import Binding, bind
+from softr_orm.query.snapshot import offline_schema
 
 if TYPE_CHECKING:
     from softr_orm.backends.base import BackendSession, Record
@@ -90,6 +92,8 @@ class Model(metaclass=ModelBase):
     _record: Mapping[str, Any] | None = None
     _prefetched: dict[str, dict[str, Any]] | None = None
     _deferred: bool = False
+    # Set on an unpickled instance until it is bound again: attname -> field id.
+    _field_ids: Mapping[str, str] | None = None
 
     def __init__(self, **values: Any) -> None:
         meta = self._meta_or_fail()
@@ -113,6 +117,8 @@ class Model(metaclass=ModelBase):
         meta = cls.__dict__.get("_meta")
         if not isinstance(meta, ModelOptions):
             raise TypeError("Model is abstract: subclass it and declare fields")
+        if meta.abstract:
+            raise TypeError(f"{cls.__name__} is abstract (Meta.abstract = True): subclass it")
         return meta
 
     # --- construction from API records ------------------------------------------------
@@ -139,8 +145,14 @@ class Model(metaclass=ModelBase):
         """An instance from a raw record dict, as the API returns it.
 
         ``fields`` may be keyed by field id (the API's default) or by field name (as with
-        ``?fieldNames=true``); names are mapped to ids through the table schema.
+        ``?fieldNames=true``); names are mapped to ids through the table schema. No request
+        is made (and no session is needed) when every field is pinned by id or a schema
+        snapshot lies beside the models (``softr-orm inspect --snapshot``): then the record
+        binds to the live table only when it is saved or refreshed.
         """
+        offline = offline_schema(cls)
+        if offline is not None:
+            return serialization.from_offline_record(cls, record, offline, session)
         binding = bind(cls, cls._meta.get_session(session))
         raw_fields = dict(record.get("fields") or {})
         if raw_fields and not any(k in binding.attnames for k in raw_fields):
@@ -166,9 +178,10 @@ class Model(metaclass=ModelBase):
 
     def _raw_value(self, attname: str) -> Any:
         binding = self._binding
-        if binding is None:
+        ids = binding.ids if binding is not None else self._field_ids
+        if ids is None:
             return None
-        return self._raw.get(binding.ids.get(attname))  # type: ignore[arg-type]
+        return self._raw.get(ids.get(attname))  # type: ignore[arg-type]
 
     def _get_field_value(self, field: Field[Any]) -> Any:
         """Convert on first access and cache (the descriptor calls this only on a miss).
@@ -185,7 +198,7 @@ class Model(metaclass=ModelBase):
             if self._deferred:
                 self.refresh()
                 return getattr(self, attname)
-            raw = None
+            raw = self._raw_value(attname)  # None, unless unpickled
         else:
             raw_fields = d["_raw"]
             for name, fid, to_python in _readers(binding):
@@ -394,20 +407,37 @@ class Model(metaclass=ModelBase):
         """Delete the record. The instance keeps its values but loses its id."""
         persistence.delete(self)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Field name -> Python value, plus ``id``; linked records appear as ids."""
-        result: dict[str, Any] = {"id": self.id}
-        d = self.__dict__
-        for attname, field in self._meta.fields.items():
-            if isinstance(field, LinkedRecord) and attname not in d:
-                ids = field.to_python(self._raw_value(attname)) or []
-                result[attname] = ids if field.multiple else (ids[0] if ids else None)
-            elif isinstance(field, LinkedRecord):
-                ids = self._write_form(field, d[attname])
-                result[attname] = ids if field.multiple else (ids[0] if ids else None)
-            else:
-                result[attname] = getattr(self, attname)
-        return result
+    def to_dict(self, mode: DictMode = "python") -> dict[str, Any]:
+        """Field name -> value, plus ``id``; linked records appear as ids.
+
+        ``mode="json"`` gives JSON-ready values: ISO 8601 dates and times, decimals as exact
+        strings, attachments and users as plain objects (see
+        :mod:`softr_orm.models.serialization`).
+        """
+        return serialization.to_dict(self, mode)
+
+    def to_json(self, **dumps_options: Any) -> str:
+        """The record as a JSON object: ``json.dumps(self.to_dict(mode="json"))``."""
+        return serialization.to_json(self, **dumps_options)
+
+    # --- pickle and copy: never the session ------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the session: an unpickled instance uses its model's session."""
+        return serialization.instance_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __copy__(self) -> Model:
+        """A shallow copy (values shared, as ``copy.copy`` does) with the same session."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Model:
+        """A copy of the data that shares (never copies) the session."""
+        return serialization.copy_instance(self, memo)
 
     @classmethod
     def check_schema(cls, session: BackendSession | None = None) -> list[str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
+from softr_orm.query.queryset import QuerySet
+
 if TYPE_CHECKING:
     from softr_orm.backends.base import BackendSession
     from softr_orm.models.base import Model
-    from softr_orm.query.queryset import QuerySet
 
 __all__ = ["Manager"]
 
@@ -25,6 +26,12 @@ class _ManagerDescriptor:
     def __get__(self, instance: Any, owner: type[M]) -> Manager[M]:
         if instance is not None:
             raise AttributeError("Manager isn't accessible via model instances; use the class")
+        meta = owner.__dict__.get("_meta")
+        if meta is not None and meta.abstract:
+            raise AttributeError(
+                f"{owner.__name__} is abstract (Meta.abstract = True) and has no manager; "
+                "query one of its concrete subclasses"
+            )
         return Manager(owner)
 
 
@@ -42,8 +49,7 @@ class Manager(Generic[M]):
         return f"<Manager for {self.model.__name__}>"
 
     def get_queryset(self) -> QuerySet[M]:
-        from softr_orm.query.queryset import QuerySet
-
+        """A new query over every record of the model (through the manager's session)."""
         return QuerySet(self.model, session=self._session)
 
     def using(self, session: BackendSession) -> Manager[M]:
@@ -115,3 +121,15 @@ class Manager(Generic[M]):
             params = {k: v for k, v in lookup.items() if "__" not in k}
             params.update(defaults or {})
             return self.create(**params), True
+
+
+def _share_queryset_docs() -> None:
+    """Give each method that only starts a query the QuerySet method's docstring, so that
+    ``help(Contact.objects.filter)`` (and an editor's hover) explains it."""
+    for name, method in vars(Manager).items():
+        queryset_method = getattr(QuerySet, name, None)
+        if callable(method) and not method.__doc__ and queryset_method is not None:
+            method.__doc__ = queryset_method.__doc__
+
+
+_share_queryset_docs()

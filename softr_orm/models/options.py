@@ -46,13 +46,27 @@ class SaveResult:
 
 @dataclass
 class ModelOptions:
-    """A model's ``_meta``: where its records live and which fields it declares."""
+    """A model's ``_meta``: where its records live and which fields it declares.
+
+    Attributes:
+        abstract: a base model that only holds fields and options for its children
+            (``Meta.abstract = True``): it cannot be instantiated or queried.
+        ordering: the default order of its queries (``Meta.ordering``), when ``order_by()``
+            gives none.
+    """
 
     model: type[Model]
     database: str | None
     table: str | None
     session: BackendSession | None
     fields: dict[str, Field[Any]] = dataclasses.field(default_factory=dict)
+    abstract: bool = False
+    ordering: tuple[str, ...] = ()
+    #: database id -> the field ids known without a request, or None
+    #: (:func:`softr_orm.query.snapshot.offline_schema` fills it).
+    offline_schemas: dict[str | None, Any] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def name(self) -> str:

@@ -35,6 +35,8 @@ def save(instance: Model, force: bool = False) -> SaveResult:
         to_send = instance._changed()
         if not to_send:
             return SaveResult()
+    if not creating:
+        _check_required(instance, to_send)
     record = _write(instance, creating, to_send)
     instance._load(record)
     names = tuple(f.attname for f in to_send)
@@ -67,10 +69,13 @@ def delete(instance: Model) -> None:
     instance.id = None
 
 
-def _check_required(instance: Model) -> None:
-    for field in instance._meta.writable_fields():
-        if field.required:
-            value = instance.__dict__.get(field.attname)
+def _check_required(instance: Model, sending: list[Field[Any]] | None = None) -> None:
+    """A required field may not be created empty, nor emptied by a later save (of the
+    ``sending`` fields, those the instance holds a value for)."""
+    d = instance.__dict__
+    for field in instance._meta.writable_fields() if sending is None else sending:
+        if field.required and (sending is None or field.attname in d):
+            value = d.get(field.attname)
             if value in (None, "", []):
                 raise InvalidValue(type(instance).__name__, field.attname, value, "is required")
 

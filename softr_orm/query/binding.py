@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from softr_orm.errors import ConfigurationError, Forbidden, NotFound, SchemaError
+from softr_orm.query.databases import database_overrides, effective_database
 
 if TYPE_CHECKING:
     from softr_orm.backends.base import BackendSession, FieldDefinition, TableDefinition
     from softr_orm.fields import Field
 
-__all__ = ["Binding", "bind", "check_model", "forget", "resolve_table"]
+__all__ = ["Binding", "bind", "check_model", "forget", "resolve_table", "session_database_map"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class Binding:
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
+_NO_BINDINGS: Mapping[str, Binding] = {}
+
+
 class _SessionSchemaState:
     """What one session knows of the schema: tables by database, bindings by model."""
 
@@ -58,8 +62,12 @@ class _SessionSchemaState:
         self.lock = threading.RLock()
         self.tables: dict[tuple[str, str], TableDefinition] = {}
         self.table_lists: dict[str, list[TableDefinition]] = {}
-        self.bindings: WeakKeyDictionary[type, Binding] = WeakKeyDictionary()
+        # model -> database id -> binding (a model may be pointed at another database for a
+        # block, with override_database; each database keeps its own binding)
+        self.bindings: WeakKeyDictionary[type, dict[str, Binding]] = WeakKeyDictionary()
         self._fetch_locks: dict[str, threading.Lock] = {}
+        # declared database id -> the id to use through this session (map_databases)
+        self.database_map: dict[str, str] = {}
 
     def fetch_lock(self, database_id: str) -> threading.Lock:
         """The lock that makes one thread at a time fetch this database's tables."""
@@ -69,6 +77,11 @@ class _SessionSchemaState:
 
 def _state(session: BackendSession) -> _SessionSchemaState:
     return session.cache_for("softr_orm.query.binding", _SessionSchemaState)
+
+
+def session_database_map(session: BackendSession) -> dict[str, str]:
+    """The database map of ``session`` (see :func:`softr_orm.query.databases.map_databases`)."""
+    return _state(session).database_map
 
 
 def resolve_table(session: BackendSession, database_id: str, table: str) -> TableDefinition:
@@ -117,36 +130,44 @@ def resolve_table(session: BackendSession, database_id: str, table: str) -> Tabl
 def bind(model: type[Any], session: BackendSession) -> Binding:
     """The binding of ``model`` in ``session``, resolving it on first use."""
     state = _state(session)
+    declared = model._meta.database
+    overrides = database_overrides()
+    database_id = (
+        (overrides.get(declared) if overrides else None)
+        or state.database_map.get(declared, declared)
+        or ""
+    )
     with state.lock:
-        cached = state.bindings.get(model)
+        cached = state.bindings.get(model, _NO_BINDINGS).get(database_id)
     if cached is not None:
         return cached
     binding = _resolve(model, session)
     with state.lock:
-        return state.bindings.setdefault(model, binding)
+        return state.bindings.setdefault(model, {}).setdefault(database_id, binding)
 
 
 def forget(model: type[Any], session: BackendSession) -> None:
     """Drop what ``session`` knows about ``model``'s table, so the next use reads it again."""
     state = _state(session)
-    meta = model._meta
+    database_id = effective_database(model._meta.database, session)
     with state.lock:
-        state.bindings.pop(model, None)
-        if meta.database is not None:
-            state.table_lists.pop(meta.database, None)
-            for key in [k for k in state.tables if k[0] == meta.database]:
+        state.bindings.get(model, {}).pop(database_id or "", None)
+        if database_id is not None:
+            state.table_lists.pop(database_id, None)
+            for key in [k for k in state.tables if k[0] == database_id]:
                 del state.tables[key]
         # Other models of the same table keep their binding until they meet UNKNOWN_FIELD too.
 
 
 def _resolve(model: type[Any], session: BackendSession) -> Binding:
     meta = model._meta
-    if not meta.database or not meta.table:
+    database_id = effective_database(meta.database, session)
+    if not database_id or not meta.table:
         raise ConfigurationError(
             f"{model.__name__}.Meta needs both `database` (a database id) and `table` "
             "(a table id or name)"
         )
-    table = resolve_table(session, meta.database, meta.table)
+    table = resolve_table(session, database_id, meta.table)
     index = _FieldIndex(table)
     ids: dict[str, str] = {}
     table_fields: dict[str, FieldDefinition] = {}
@@ -167,7 +188,7 @@ def _resolve(model: type[Any], session: BackendSession) -> Binding:
     primary = attnames.get(table.primary_field_id) if table.primary_field_id else None
     return Binding(
         session=session,
-        database_id=meta.database,
+        database_id=database_id,
         table_id=table.id,
         table=table,
         ids=ids,
@@ -211,15 +232,16 @@ def check_model(model: type[Any], session: BackendSession) -> list[str]:
     pinned by id whose Softr name has changed (renamed in Softr; the model still works).
     """
     meta = model._meta
-    if not meta.database or not meta.table:
+    database_id = effective_database(meta.database, session)
+    if not database_id or not meta.table:
         return [f"{model.__name__}: Meta needs both `database` (an id) and `table` (id or name)"]
     forget(model, session)
     try:
-        table = resolve_table(session, meta.database, meta.table)
+        table = resolve_table(session, database_id, meta.table)
     except SchemaError as error:
         return [f"{model.__name__}: {error}"]
     except (NotFound, Forbidden) as error:
-        return [f"{model.__name__}: database {meta.database} cannot be read: {error}"]
+        return [f"{model.__name__}: database {database_id} cannot be read: {error}"]
     index = _FieldIndex(table)
     problems: list[str] = []
     for attname, declared in meta.fields.items():

@@ -52,6 +52,7 @@ __all__ = [
     "EMPTY_SET_RESULTS",
     "FALSE",
     "LOOKUPS",
+    "LOOKUP_ALIASES",
     "PSEUDO_FIELD_LOOKUPS",
     "PSEUDO_FIELD_TYPES",
     "RECORD_ID_KEY",
@@ -98,11 +99,27 @@ class FilterField(Protocol):
 # --- resolution -----------------------------------------------------------------------------
 
 
+#: Django's case-insensitive lookups, for code that spells them: Softr compares text
+#: case-insensitively anyway, so each is the same as its plain lookup.
+LOOKUP_ALIASES: Mapping[str, str] = {
+    "iexact": "exact",
+    "icontains": "contains",
+    "istartswith": "startswith",
+    "iendswith": "endswith",
+}
+
+
 def split_lookup(key: str) -> tuple[str, str]:
-    """``"score__gte"`` -> ``("score", "gte")``; no known lookup suffix -> ``exact``."""
+    """``"score__gte"`` -> ``("score", "gte")``; no known lookup suffix -> ``exact``.
+
+    ``iexact``, ``icontains``, ``istartswith`` and ``iendswith`` are read as ``exact``,
+    ``contains``, ... (see :data:`LOOKUP_ALIASES`).
+    """
     name, sep, suffix = key.rpartition("__")
     if sep and name and suffix in LOOKUPS:
         return name, suffix
+    if sep and name and suffix in LOOKUP_ALIASES:
+        return name, LOOKUP_ALIASES[suffix]
     return key, "exact"
 
 

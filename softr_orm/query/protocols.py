@@ -27,6 +27,8 @@ class ModelMeta(Protocol):
 
     database: str | None
     table: str | None
+    #: The default order of queries (``Meta.ordering``).
+    ordering: tuple[str, ...]
 
     @property
     def name(self) -> str: ...

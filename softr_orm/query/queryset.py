@@ -11,6 +11,7 @@ full scan, prefetching and bulk writes live in :mod:`softr_orm.query.fetching` a
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -70,6 +71,28 @@ class QuerySet(Generic[M]):
         clone._prefetch = self._prefetch
         clone._view = self._view
         clone._progress = self._progress
+        return clone
+
+    # --- pickle and copy: never the session ------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickling evaluates the query (as Django's does) and leaves the session behind: the
+        unpickled QuerySet holds its results and, refined further, uses the model's session."""
+        self._fetch_all()
+        state = dict(self.__dict__)
+        state["_session"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> QuerySet[M]:
+        """The same query, not fetched (as Django's): the session is shared, never copied."""
+        clone = self._clone()
+        clone._frozen = self._frozen
+        if self._frozen:  # a stepped slice holds records, not a query
+            clone._result_cache = copy.deepcopy(self._result_cache, memo)
+        memo[id(self)] = clone
         return clone
 
     def _check_not_sliced(self, what: str) -> None:
@@ -159,7 +182,7 @@ class QuerySet(Generic[M]):
         return bind(self.model, self._get_session())
 
     def _ordering_keys(self, binding: Binding, reverse: bool = False) -> Ordering:
-        keys = self._ordering or DEFAULT_ORDER
+        keys = self._ordering or meta_of(self.model).ordering or DEFAULT_ORDER
         ordering: list[tuple[str, bool]] = []
         for key in keys:
             descending = key.startswith("-")
@@ -381,7 +404,12 @@ class QuerySet(Generic[M]):
         """Each record as a dict of field values (``id`` included when no names are given)."""
         wanted = self._value_names(names)
         rows = []
-        for instance in self:
+        source: QuerySet[M] = self
+        if self._prefetch and self._result_cache is None:
+            # Values show links as ids: loading the linked records would be a wasted request.
+            source = self._clone()
+            source._prefetch = ()
+        for instance in source:
             data = instance.to_dict()
             rows.append({name: data[name] for name in wanted})
         return rows

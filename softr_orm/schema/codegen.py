@@ -25,6 +25,7 @@ from softr_orm._version import __version__
 from softr_orm.constants import READ_ONLY_TYPES
 from softr_orm.fields import FIELD_CLASSES, for_type
 from softr_orm.models.base import Model
+from softr_orm.models.declaration import model_attribute_names
 
 if TYPE_CHECKING:
     from softr_orm.backends.softr.resources import Table, TableField, View
@@ -44,10 +45,7 @@ __all__ = [
 #: ``save``, ``created_at``, ... read from the class, so new methods are covered too), and
 #: ``fields``, which would shadow the module of that name in the class body for every field
 #: declared after it.
-RESERVED_ATTRIBUTES: frozenset[str] = frozenset(
-    {"id", "pk", "objects", "save", "delete", "refresh", "fields"}
-    | {name for name in dir(Model) if not name.startswith("_")}
-)
+RESERVED_ATTRIBUTES: frozenset[str] = model_attribute_names(Model) | {"fields"}
 #: Module-level names a generated class may not take (they are imported by the module).
 RESERVED_CLASSES: frozenset[str] = frozenset({"Model", "Meta"})
 

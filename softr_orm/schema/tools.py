@@ -4,8 +4,8 @@
   table, written by :mod:`softr_orm.schema.codegen`.
 * :func:`check_models` (``softr-orm check MODULE``): :meth:`Model.check_schema` for every model
   of a module, as a :class:`CheckReport`.
-* :func:`create_table_for` (also ``softr_orm.query.binding.create_table_for``): the reverse of
-  inspect, a new Softr table with the fields a model declares.
+* :func:`create_table_for` (defined in :mod:`softr_orm.schema.create`, found here too): the
+  reverse of inspect, a new Softr table with the fields a model declares.
 
 It sits above the models layer (:mod:`softr_orm.models`) and uses the binding of
 :mod:`softr_orm.query.binding` to read live tables.
@@ -25,8 +25,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from softr_orm.backends.base import BackendSession
-from softr_orm.backends.softr.session import Session
-from softr_orm.constants import FIELD_TYPES
 from softr_orm.errors import (
     APIError,
     ConfigurationError,
@@ -35,10 +33,10 @@ from softr_orm.errors import (
     SchemaError,
     TransportError,
 )
-from softr_orm.fields import Field, LinkedRecord, Raw
 from softr_orm.models.base import Model
-from softr_orm.query.binding import _state, forget, resolve_table
+from softr_orm.query.snapshot import write_snapshot
 from softr_orm.schema import codegen
+from softr_orm.schema.create import NOT_CREATED_TYPES, create_table_for, softr_session
 
 if TYPE_CHECKING:
     from softr_orm.backends.softr.resources import Table, View
@@ -60,29 +58,11 @@ logger = logging.getLogger("softr_orm.schema")
 
 _T = TypeVar("_T")
 
-#: Read-only types :func:`create_table_for` cannot define from a model alone: a formula needs
-#: its expression, a lookup or rollup the link and source field it reads. Add them in Softr
-#: (or with ``table.add_field``) after the table exists.
-NOT_CREATED_TYPES: frozenset[str] = frozenset({"FORMULA", "LOOKUP", "ROLLUP"})
-
 #: From this many tables on, ``inspect`` shows a progress bar (when stderr is a terminal).
 PROGRESS_THRESHOLD = 5
 
 
 # --- inspect -----------------------------------------------------------------------------
-
-
-def softr_session(session: BackendSession, what: str) -> Session:
-    """``session`` when it is Softr's; these tools speak Softr's schema endpoints.
-
-    Raises:
-        ConfigurationError: another backend's session.
-    """
-    if not isinstance(session, Session):
-        raise ConfigurationError(
-            f"{what} needs a softr_orm.Session; {type(session).__name__} is not one"
-        )
-    return session
 
 
 def _progress(items: Sequence[_T], enabled: bool, stream: TextIO) -> Iterable[_T]:
@@ -120,6 +100,7 @@ def inspect_database(
     progress: bool | None = None,
     command: str | None = None,
     stream: TextIO | None = None,
+    snapshot: str | Path | None = None,
 ) -> str:
     """Python source of a module with one model per table of ``database_id``.
 
@@ -134,6 +115,9 @@ def inspect_database(
             :data:`PROGRESS_THRESHOLD` tables or more when ``stream`` is a terminal.
         command: the command line to quote in the module docstring.
         stream: where the progress bar goes (default ``sys.stderr``).
+        snapshot: also write a schema snapshot of the database's tables to this file (or
+            directory), for ``Model.from_record`` without requests; see
+            :mod:`softr_orm.query.snapshot`. It costs no extra request.
 
     Raises:
         SchemaError: a table in ``tables`` does not exist (or its name is ambiguous).
@@ -150,6 +134,8 @@ def inspect_database(
     listed = api.list_tables(database_id)
     only = None if tables is None else _select(listed, tables)
     selected = [t for t in listed if only is None or t.id in only]
+    if snapshot is not None:
+        write_snapshot(snapshot, database_id, listed)
     found_views: dict[str, Sequence[View]] = {}
     if views:
         if progress is None:
@@ -250,6 +236,7 @@ def find_models(module: ModuleType) -> list[type[Model]]:
             and value is not Model
             and value.__module__ == module.__name__
             and "_meta" in value.__dict__
+            and not value._meta.abstract
         ):
             found.append(value)
     return found
@@ -344,168 +331,3 @@ def load_module(target: str) -> ModuleType:
     if os.getcwd() not in sys.path and "" not in sys.path:
         sys.path.insert(0, os.getcwd())
     return importlib.import_module(target)
-
-
-# --- create ------------------------------------------------------------------------------
-
-
-def _field_type(declared: Field[Any]) -> str | None:
-    if isinstance(declared, Raw):
-        return declared.type_name if declared.type_name in FIELD_TYPES else None
-    return declared.softr_type or None
-
-
-def _link_target(
-    declared: LinkedRecord[Any], model: type[Model], session: Session, database_id: str
-) -> str | None:
-    """The table id a link points to; None for a link to the model itself (added later)."""
-    try:
-        target = declared.related_model()
-    except ConfigurationError as error:
-        raise SchemaError(
-            f"{model.__name__}.{declared.attname}: the linked model is unknown ({error})"
-        ) from None
-    if target is model:
-        return None
-    meta = target._meta
-    if meta.database is None or meta.table is None:
-        raise SchemaError(
-            f"{model.__name__}.{declared.attname}: the linked model {target.__name__} has no "
-            "Meta.database / Meta.table; create its table first"
-        )
-    if meta.database != database_id:
-        raise SchemaError(
-            f"{model.__name__}.{declared.attname}: {target.__name__} lives in database "
-            f"{meta.database}, and links cannot cross databases ({database_id})"
-        )
-    return resolve_table(session, meta.database, meta.table).id
-
-
-def _spec(declared: Field[Any], name: str, softr_type: str) -> dict[str, Any]:
-    spec: dict[str, Any] = {"name": name, "type": softr_type}
-    options: dict[str, Any] = {}
-    if softr_type == "SELECT":
-        # A model declares no choices: let writes add them, as Softr's UI does by default.
-        options = {"choices": [], "allowToAddNewChoice": True}
-    elif softr_type == "RATING":
-        limit = getattr(declared, "declared_max", None)
-        if limit:
-            options = {"max": limit}
-    if options:
-        spec["options"] = options
-    if softr_type in ("SELECT", "USER", "LINKED_RECORD", "ATTACHMENT") and declared.multiple:
-        spec["allowMultipleEntries"] = True
-    if declared.required and not declared.read_only:
-        spec["required"] = True
-    if declared.help_text:
-        spec["description"] = declared.help_text
-    return spec
-
-
-def create_table_for(
-    model: type[Model],
-    session: BackendSession | None = None,
-    database_id: str | None = None,
-    *,
-    primary: str | None = None,
-    description: str | None = None,
-) -> Table:
-    """Create a Softr table with the fields ``model`` declares, and return it.
-
-    The table is named ``Meta.table`` (else the class name) in ``database_id`` (else
-    ``Meta.database``). A model without ``Meta.database`` / ``Meta.table`` gets them filled
-    in from the new table, and the session's schema cache is refreshed, so the model binds to
-    the new table on its next use.
-
-    What is sent per field: its name and type; ``allowMultipleEntries`` for multiple selects,
-    users, links and attachments; ``required`` and ``description`` (from ``help_text``);
-    the declared ``max`` of a Rating; for a Select, no choices and ``allowToAddNewChoice``
-    (fields carry no choice list); for a link, ``linkedTableId`` from the target model's
-    table (which must exist already, in the same database; a link to the model itself is
-    added once the table exists). Formula, Lookup and Rollup fields are **not** created
-    (:data:`NOT_CREATED_TYPES`: the model does not know their expression or source); nor
-    are ``Raw`` fields without a known ``type_name``. Both are logged as warnings, and
-    ``check_schema()`` reports them as missing until they are added in Softr.
-
-    Args:
-        primary: the attribute of the primary (label) field; default the first
-            SingleLineText field. It is sent as ``primaryFieldName`` (softr-api.md §2.2).
-        description: the table's description.
-
-    Raises:
-        ConfigurationError: no database id (argument or ``Meta.database``).
-        SchemaError: the table exists already, or a link target cannot be resolved.
-    """
-    meta = model._meta_or_fail()
-    session = softr_session(meta.get_session(session), "create_table_for")
-    database_id = database_id or meta.database
-    if not database_id:
-        raise ConfigurationError(
-            f"create_table_for({model.__name__}): pass database_id or set Meta.database"
-        )
-    name = meta.table or model.__name__
-    existing = session.api.list_tables(database_id)
-    clash = next((t for t in existing if name in (t.id, t.name)), None)
-    if clash is not None:
-        raise SchemaError(
-            f"database {database_id} already has a table {clash.name!r} ({clash.id}) for "
-            f"{model.__name__}"
-        )
-    if primary is not None and primary not in meta.fields:
-        raise SchemaError(f"{model.__name__} has no field {primary!r} to make primary")
-    specs: list[dict[str, Any]] = []
-    later: list[dict[str, Any]] = []
-    skipped: list[str] = []
-    primary_name: str | None = None
-    for attname, declared in meta.fields.items():
-        field_name = declared.name or attname
-        softr_type = _field_type(declared)
-        if softr_type is None or softr_type in NOT_CREATED_TYPES:
-            skipped.append(f"{attname} ({softr_type or 'unknown type'})")
-            continue
-        spec = _spec(declared, field_name, softr_type)
-        is_primary = attname == primary or (
-            primary is None and primary_name is None and softr_type == "SINGLE_LINE_TEXT"
-        )
-        if is_primary:
-            primary_name = field_name
-            if spec == {"name": field_name, "type": "SINGLE_LINE_TEXT"}:
-                # primaryFieldName alone creates it (a text field, softr-api.md §2.2); sent
-                # twice, a Softr that reads it as "add a primary field" would see a clash.
-                continue
-        if isinstance(declared, LinkedRecord):
-            target = _link_target(declared, model, session, database_id)
-            if target is None:
-                later.append(spec)
-                continue
-            spec["options"] = {"linkedTableId": target}
-        specs.append(spec)
-    table = session.api.create_table(
-        database_id,
-        name,
-        fields=specs,
-        description=description,
-        primary_field_name=primary_name,
-    )
-    for spec in later:  # links of the model to itself
-        options: dict[str, Any] = {"linkedTableId": table.id}
-        if spec.get("allowMultipleEntries"):
-            options["allowMultipleEntries"] = True  # add-field has no top-level key for it
-        session.api.add_field(database_id, table.id, spec["name"], spec["type"], options=options)
-    if later:
-        table = session.api.get_table(database_id, table.id)
-    if skipped:
-        logger.warning(
-            "create_table_for(%s): not created (define them in Softr): %s",
-            model.__name__,
-            ", ".join(skipped),
-        )
-    if meta.database is None:
-        meta.database = database_id
-    if meta.table is None:
-        meta.table = table.id
-    forget(model, session)
-    state = _state(session)
-    with state.lock:
-        state.table_lists.pop(database_id, None)
-    return table

@@ -496,7 +496,7 @@ def test_create_table_for_skips_computed_fields(
     assert "taxed (FORMULA), seen (LOOKUP), odd (unknown type), legacy (unknown type)" in (
         caplog.text
     )
-    assert [f.name for f in table.fields] == ["Ref", "Total"]
+    assert [f.name for f in table.fields] == ["Ref", "Total", "Record ID"]
     missing = [p.split(":")[0] for p in Invoice.check_schema(session)]
     assert missing == ["Invoice.taxed", "Invoice.seen", "Invoice.odd", "Invoice.legacy"]
     session.api.add_field(db, table.id, "Taxed", "FORMULA", options={"formula": "{Total} * 2"})
@@ -548,3 +548,53 @@ def test_import_models_takes_modules_classes_and_paths() -> None:
         import_models(["no_such_module"])
     with pytest.raises(TypeError, match="not a softr_orm Model"):
         import_models([Session])
+
+
+def test_create_table_for_names_a_pinned_table_after_the_model(
+    session: Session, database: str
+) -> None:
+    """A pinned table id cannot be reused by Softr: the new table takes the class name."""
+
+    class Pinned(Model):
+        label = fields.SingleLineText("Label")
+
+        class Meta:
+            database = "pinnedPlaceholderDb"
+            table = "Tq7LmN2pXc4RzA"
+
+    with softr_orm.override_database({"pinnedPlaceholderDb": database}):
+        table = create_table_for(Pinned, session)
+    assert table.name == "Pinned"
+    assert [f.type for f in table.fields] == ["SINGLE_LINE_TEXT", "RECORD_ID"]
+
+
+def test_a_created_table_lets_prefetch_take_one_search(session: Session, database: str) -> None:
+    """create_table_for adds a RECORD_ID field: prefetching 30 links is one search, not 30 GETs."""
+    db = database
+
+    class Firm(Model):
+        name = fields.SingleLineText("Name")
+
+        class Meta:
+            database = db
+            table = "Firms"
+
+    class Person(Model):
+        name = fields.SingleLineText("Name")
+        firm = fields.LinkedRecord("Firm", to=Firm, multiple=False)
+
+        class Meta:
+            database = db
+            table = "People"
+
+    create_table_for(Firm, session)
+    create_table_for(Person, session)
+    firms = [Firm.objects.using(session).create(name=f"F{i}") for i in range(30)]
+    for i, firm in enumerate(firms):
+        Person.objects.using(session).create(name=f"P{i}", firm=firm)
+    people = Person.objects.using(session).all()
+    list(people[:1])  # the schema is read once per session; count what the prefetch costs
+    before = session.request_count
+    loaded = list(people.prefetch("firm"))
+    assert session.request_count - before == 2  # one search for people, one for their firms
+    assert sorted(p.firm.name for p in loaded if p.firm) == sorted(f.name for f in firms)

@@ -59,6 +59,7 @@ def _build(alias: str) -> BackendSession:
     from softr_orm.backends.softr.session import Session
     from softr_orm.contrib.django.conf import load
     from softr_orm.errors import ConfigurationError
+    from softr_orm.query.databases import map_databases
 
     config = load()
     entry = config.aliases.get(alias)
@@ -67,9 +68,11 @@ def _build(alias: str) -> BackendSession:
             f"settings.SOFTR has no alias {alias!r}; it has: {', '.join(config.aliases)}"
         )
     try:
-        return Session.from_env(**dict(entry.session_kwargs))
+        session = Session.from_env(**dict(entry.session_kwargs))
     except ConfigurationError as error:
         raise ImproperlyConfigured(f"settings.SOFTR[{alias!r}]: {error}") from error
+    map_databases(session, entry.databases)
+    return session
 
 
 def sessions() -> dict[str, BackendSession]:
@@ -170,6 +173,7 @@ def models_for(alias: str | None = None) -> list[tuple[str, type[Model]]]:
         for m in dict.fromkeys(_subclasses(Model))
         if (m.__module__ in names or m.__module__.startswith(prefixes))
         and getattr(m, "_meta", None) is not None
+        and not m._meta.abstract
         and m._meta.database
         and m._meta.table
     ]

@@ -14,7 +14,9 @@ and the aliased one names several (a workspace per token, a tenant per alias)::
 
 Per alias: ``API_KEY``, ``BASE_URL``, ``USERS_BASE_URL``, ``TIMEOUT``, ``MAX_RETRIES``,
 ``RATE_LIMIT``, ``OPTIONS`` (more :class:`softr_orm.Session` keyword arguments) and ``MODELS``
-(the models the schema check covers, as dotted paths of modules or classes). A value left out
+(the models the schema check covers, as dotted paths of modules or classes) and ``DATABASES``
+(``{"<id in Meta.database>": "<id to use>"}``: models used through this alias's session use
+the mapped database, see :func:`softr_orm.query.databases.map_databases`). A value left out
 falls back to the environment exactly as :meth:`softr_orm.Session.from_env` reads it
 (``SOFTR_API_KEY``, ``SOFTR_API_KEY_FILE``, ``SOFTR_BASE_URL``, ``SOFTR_USERS_BASE_URL``), so
 a key can stay out of ``settings.py``. Global: ``CHECK_SCHEMA`` (``False``, ``True`` or
@@ -46,6 +48,7 @@ ALIAS_KEYS = frozenset(
         "RATE_LIMIT",
         "OPTIONS",
         "MODELS",
+        "DATABASES",
     }
 )
 GLOBAL_KEYS = frozenset({"CHECK_SCHEMA", "CONFIGURE_DEFAULT"})
@@ -66,6 +69,7 @@ class AliasConfig:
     alias: str
     session_kwargs: Mapping[str, Any] = field(default_factory=dict)
     models: tuple[str | type, ...] = ()
+    databases: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,17 @@ def _alias(alias: str, raw: Mapping[str, Any], where: str) -> AliasConfig:
         raise ImproperlyConfigured(
             f"{where}['MODELS'] must list dotted paths of modules or model classes"
         )
-    return AliasConfig(alias=alias, session_kwargs=kwargs, models=tuple(models))
+    databases = raw.get("DATABASES") or {}
+    if not isinstance(databases, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) and k and v for k, v in databases.items()
+    ):
+        raise ImproperlyConfigured(
+            f"{where}['DATABASES'] must map database ids to database ids, e.g. "
+            '{"<id in Meta.database>": "<id to use>"}'
+        )
+    return AliasConfig(
+        alias=alias, session_kwargs=kwargs, models=tuple(models), databases=dict(databases)
+    )
 
 
 def load(raw: Any = None) -> SoftrSettings:

@@ -294,8 +294,8 @@ class HttpSession:
         budget = RetryBudget(self.retry_policy, self._clock)
         while True:
             attempt = budget.retries + 1
-            # The slot is held until the answer is in: the limiter counts the request as
-            # possibly arriving at the server any time until then.
+            # The slot ends with the answer: the limiter learns the round trip, which tells
+            # it how late the server may have counted the request.
             with self.rate_limiter.slot(bucket):
                 started = time.perf_counter()
                 result = self._send_once(verb, url, body, send_headers, auth)

@@ -43,9 +43,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
+from softr_orm import errors
 from softr_orm.constants import READ_RATE_LIMIT, WRITE_RATE_LIMIT
 
-__all__ = ["RateLimiter", "RateLimits", "Ticket", "TokenBucket"]
+__all__ = ["RateLimiter", "RateLimits", "Ticket", "TokenBucket", "limiter_for"]
 
 Bucket = Literal["read", "write"]
 
@@ -299,3 +300,54 @@ class RateLimiter:
         """Pause both buckets, e.g. for the delay a 429 asked for: the limit is per token."""
         for bucket in self.buckets.values():
             bucket.pause(seconds)
+
+
+#: The URL schemes of a shared (Redis) rate limit.
+SHARED_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def limiter_for(
+    rate_limit: bool | RateLimits | str,
+    *,
+    credential: str,
+    service: str,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RateLimiter:
+    """The limiter a session's ``rate_limit`` argument asks for.
+
+    Args:
+        rate_limit: ``True`` (the default :class:`RateLimits`), ``False`` (none), a
+            :class:`RateLimits`, or a Redis URL for a budget shared by every process using
+            that URL and key (:mod:`softr_orm.http.redis_limiter`, needs redis-py).
+        credential: the key, only to name its shared budget by a hash.
+        service: the service's name, part of that hash.
+
+    Raises:
+        ConfigurationError: any other value, or a URL without redis-py installed.
+    """
+    if isinstance(rate_limit, str):
+        if not rate_limit.startswith(SHARED_SCHEMES):
+            raise errors.ConfigurationError(
+                "rate_limit must be True, False, a RateLimits or a Redis URL "
+                f"({', '.join(SHARED_SCHEMES)}...), got a string that is none of them"
+            )
+        try:
+            from softr_orm.http.redis_limiter import SharedRateLimiter, budget_digest
+        except ImportError:
+            raise errors.ConfigurationError(
+                "rate_limit with a Redis URL needs redis-py: pip install 'softr-orm[redis]'"
+            ) from None
+        digest = budget_digest(service, credential)
+        return SharedRateLimiter(rate_limit, digest, RateLimits(), clock=clock, sleep=sleep)
+    if rate_limit is True:
+        limits: RateLimits | None = RateLimits()
+    elif rate_limit is False:
+        limits = None
+    elif isinstance(rate_limit, RateLimits):
+        limits = rate_limit
+    else:
+        raise errors.ConfigurationError(
+            f"rate_limit must be True, False, a RateLimits or a Redis URL, got {rate_limit!r}"
+        )
+    return RateLimiter(limits, clock=clock, sleep=sleep)

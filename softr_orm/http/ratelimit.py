@@ -27,7 +27,7 @@ later than that unless it travelled out slower than the fastest request and back
 the promise holds on the *server's* clock whatever the latency, and the budget stays full at
 any latency: at 250 ms every round trip is about 250 ms and a request counts from its send
 (counting a request until its answer came would cap a scan at ``40 / (1 + latency)`` requests
-per second, 32/s at 250 ms). The ``margin`` (30 ms by default) added to the window absorbs
+per second, 32/s at 250 ms). The ``margin`` (50 ms by default) added to the window absorbs
 what is left, and a 429 that still slips through pauses the buckets and is retried. A thread
 that woke late (a GC pause, a busy CPU) counts from its real send, never earlier.
 """
@@ -91,7 +91,7 @@ class RateLimits:
     read: float = READ_RATE_LIMIT
     write: float = WRITE_RATE_LIMIT
     burst: int = 5
-    margin: float = 0.03
+    margin: float = 0.05
 
     def __post_init__(self) -> None:
         if not self.read > 0 or not self.write > 0:

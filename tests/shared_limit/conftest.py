@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from _redis_server import RedisServer, require_redis_server
+
+# The fleet worker and the Redis helper live in benchmarks/ (the benchmark uses them too).
+ROOT = str(Path(__file__).resolve().parents[2])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from _redis_server import RedisServer, require_redis_server  # noqa: E402
 
 
 @pytest.fixture(scope="session")

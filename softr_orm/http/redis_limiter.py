@@ -56,8 +56,10 @@ _log = logging.getLogger("softr_orm.ratelimit")
 
 # KEYS: the bucket's schedule (theoretical arrival time), its recent slot starts, the key's
 # shared "not before" time. ARGV: interval, tolerance, window limit, window, max wait, ttl (ms).
-# Answers {1, wait} with the slot booked, or {0, wait} when the wait would exceed max wait
-# (nothing booked). Times are seconds on Redis's clock, kept as text to keep microseconds.
+# Answers {1, wait, start} with the slot booked, or {0, wait} when the wait would exceed max
+# wait (nothing booked). Times are seconds on Redis's clock, kept as text to keep microseconds.
+# The window check takes the earliest of the last ``limit`` sends, not the ``limit``-th last
+# slot, as a late send moves its entry (_LATE).
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -71,19 +73,38 @@ local tat = tonumber(redis.call('GET', KEYS[1])) or now
 local paused = tonumber(redis.call('GET', KEYS[3])) or now
 local start = math.max(now, tat - tolerance, paused)
 if redis.call('LLEN', KEYS[2]) >= limit then
-  local oldest = tonumber(redis.call('LINDEX', KEYS[2], -limit))
+  local oldest = math.huge
+  for _, sent in ipairs(redis.call('LRANGE', KEYS[2], -limit, -1)) do
+    oldest = math.min(oldest, tonumber(sent))
+  end
   start = math.max(start, oldest + window)
 end
 local wait = start - now
 if wait > max_wait then
   return {0, string.format('%.6f', wait)}
 end
-redis.call('RPUSH', KEYS[2], string.format('%.6f', start))
+local booked = string.format('%.6f', start)
+redis.call('RPUSH', KEYS[2], booked)
 redis.call('LTRIM', KEYS[2], -limit, -1)
 redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('SET', KEYS[1], string.format('%.6f', math.max(tat, start) + interval), 'PX', ttl)
-return {1, string.format('%.6f', wait)}
+return {1, string.format('%.6f', wait), booked}
 """
+
+# KEYS: a bucket's recent slot starts. ARGV: a booked start, how many seconds late it was sent.
+# A thread that woke late sent its request later than its slot: the window counts it from then.
+_LATE = """
+local entries = redis.call('LRANGE', KEYS[1], 0, -1)
+for i, sent in ipairs(entries) do
+  if sent == ARGV[1] then
+    redis.call('LSET', KEYS[1], i - 1, string.format('%.6f', tonumber(sent) + tonumber(ARGV[2])))
+    return 1
+  end
+end
+return 0
+"""
+# A send later than this after its slot is recorded in Redis (below, not worth a round trip).
+_LATE_ENOUGH = 0.005
 
 # KEYS: the key's "not before" time, then each bucket's schedule. ARGV: seconds, ttl (ms),
 # then each bucket's tolerance. Nothing goes out before now + seconds, and afterwards the
@@ -184,6 +205,7 @@ class SharedRateLimiter(RateLimiter):
         self._redis = client
         self._reserve = client.register_script(_RESERVE)
         self._pause = client.register_script(_PAUSE)
+        self._late = client.register_script(_LATE)
         self.max_wait = float(max_wait)
         self.recheck = float(recheck)
         prefix = f"softr_orm:rl:{{{digest}}}"
@@ -250,8 +272,9 @@ class SharedRateLimiter(RateLimiter):
 
     # --- the limiter's interface ---------------------------------------------------------
 
-    def _reserve_shared(self, bucket: Bucket) -> float | None:
-        """Book a shared slot of ``bucket``; the seconds to wait for it, None if Redis failed."""
+    def _reserve_shared(self, bucket: Bucket) -> tuple[float, str] | None:
+        """Book a shared slot of ``bucket``: the seconds to wait for it and its start (as
+        Redis keeps it), or None if Redis failed."""
         limits = self.limits
         assert limits is not None
         rate = limits.read if bucket == "read" else limits.write
@@ -278,7 +301,7 @@ class SharedRateLimiter(RateLimiter):
                 f"ahead, more than max_wait={self.max_wait:g} s",
                 status=429,
             )
-        return max(wait, 0.0)
+        return max(wait, 0.0), answer[2].decode()
 
     def acquire(self, bucket: Bucket) -> float:
         """Wait for a shared slot of ``bucket`` (or a local one while Redis fails)."""
@@ -295,15 +318,21 @@ class SharedRateLimiter(RateLimiter):
         if self._bucket(bucket) is None:
             yield 0.0
             return
-        wait = self._reserve_shared(bucket)
-        if wait is None:
+        booked = self._reserve_shared(bucket)
+        if booked is None:
             with self._state_lock:
                 self.fallbacks += 1
             with super().slot(bucket) as waited:
                 yield waited
             return
+        wait, start = booked
+        due = self._clock() + wait
         if wait > 0:
             self._sleep(wait)
+        late = self._clock() - due
+        if late > _LATE_ENOUGH:
+            recent = self._keys[bucket][1]
+            self._call(lambda: self._late(keys=[recent], args=[start, repr(late)]))
         yield wait
 
     def pause(self, seconds: float) -> None:

@@ -65,6 +65,34 @@ def test_no_window_holds_more_than_the_rate_burst_included(redis_server: RedisSe
     client.close()
 
 
+def test_a_late_send_counts_from_when_it_went(redis_server: RedisServer) -> None:
+    """A thread that wakes 80 ms after its slot records its real send in Redis, so the
+    request a window later is booked a window after the real send."""
+    client = redis_server.client()
+    client.flushdb()
+
+    class LateClock:
+        """The process's clock: every sleep overshoots by 80 ms."""
+
+        offset = 0.0
+
+        def __call__(self) -> float:
+            return time.monotonic() + self.offset
+
+        def sleep(self, seconds: float) -> None:
+            self.offset += seconds + 0.08
+
+    clock = LateClock()
+    limits = RateLimits(read=2, write=2, burst=1, margin=0.0)
+    late = SharedRateLimiter(redis_server.url, "d1", limits, clock=clock, sleep=clock.sleep)
+    [recent] = [key for key in late._keys["read"] if key.endswith(":recent")]
+    late.acquire("read")  # no wait, so not late
+    late.acquire("read")  # booked 0.5 s after the first, sent 80 ms after that
+    first, second = (float(x) for x in client.lrange(recent, 0, -1))
+    assert second - first == pytest.approx(0.58, abs=0.01)
+    client.close()
+
+
 def test_threads_of_many_processes_are_served_in_order(redis_url: str) -> None:
     """16 threads over 4 limiters get 160 distinct slots, none lost or given twice."""
     limits = RateLimits(read=100, write=100, burst=1, margin=0.0)

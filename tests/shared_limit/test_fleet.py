@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -9,7 +10,9 @@ import pytest
 from _redis_server import RedisServer
 
 from benchmarks.fleet import prepare, run_fleet
+from softr_orm import Session
 from softr_orm.emulator import Emulator
+from softr_orm.http.redis_limiter import SharedRateLimiter
 
 pytestmark = pytest.mark.integration
 
@@ -49,3 +52,37 @@ def test_four_processes_share_one_budget(limited_emu: Emulator, redis_server: Re
     assert busiest["read"] <= 40 and busiest["write"] <= 30, busiest
     # the budget was in use, not idle: a second was (nearly) full
     assert busiest["read"] >= 30 or busiest["write"] >= 20, busiest
+
+
+def test_requests_go_on_through_a_redis_outage(own_redis: RedisServer) -> None:
+    """Redis stops while a session sends requests: none fails, they go through the process's
+    own buckets; when Redis is back the session uses the shared budget again."""
+    with Emulator(rate_limit=True) as emu:
+        settings = prepare(emu, records=3)
+        session = Session(emu.api_key, base_url=emu.base_url, rate_limit=own_redis.url)
+        limiter = session.rate_limiter
+        assert isinstance(limiter, SharedRateLimiter)
+        path = ["databases", settings["database"], "tables", settings["table"], "records"]
+
+        def read(times: int) -> None:
+            for _ in range(times):
+                session.request("GET", [*path, settings["record_ids"][0]])
+
+        read(5)
+        assert limiter.shared and limiter.fallbacks == 0
+        own_redis.stop()
+        read(10)  # no error reaches the caller
+        assert not limiter.shared and limiter.fallbacks >= 10
+        own_redis.start()
+        deadline = time.monotonic() + 10
+        while not limiter.shared and time.monotonic() < deadline:
+            read(1)  # Redis is tried again every second
+            time.sleep(0.05)
+        assert limiter.shared
+        fallbacks = limiter.fallbacks
+        read(5)
+        assert limiter.fallbacks == fallbacks  # the shared budget again
+        client = own_redis.client()
+        assert any(b":read:" in key for key in client.keys("*"))
+        client.close()
+        session.close()

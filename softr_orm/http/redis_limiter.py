@@ -256,7 +256,7 @@ class SharedRateLimiter(RateLimiter):
             self._down = False
             self._down_until = -math.inf
         if was_down:
-            _log.warning("the shared rate limit at %s answers again; using it", self.url)
+            _log.info("the shared rate limit at %s answers again; using it", self.url)
 
     def _call(self, work: Callable[[], Any]) -> Any | None:
         """``work()`` against Redis, or None when Redis is down or fails now."""

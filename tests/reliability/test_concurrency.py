@@ -322,7 +322,19 @@ def test_session_buckets_never_put_more_than_the_limit_in_one_second() -> None:
     assert max(writes) < len(writes) / WRITE_RATE_LIMIT * stretch
 
 
-def _answered_after(limiter: RateLimiter, clock: Any, n: int, round_trip: float) -> None:
+class _FakeClock:
+    """A clock that moves only when slept on (or set)."""
+
+    now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _answered_after(limiter: RateLimiter, clock: _FakeClock, n: int, round_trip: float) -> None:
     """Send ``n`` reads through ``limiter`` one after another, each answered after
     ``round_trip`` seconds of ``clock``."""
     for _ in range(n):
@@ -335,16 +347,7 @@ def test_a_request_counts_from_its_send_when_round_trips_are_even() -> None:
     the window frees a second (plus the margin) after the send, so a scan keeps the whole
     budget however slow the network is."""
 
-    class Clock:
-        now = 0.0
-
-        def __call__(self) -> float:
-            return self.now
-
-        def sleep(self, seconds: float) -> None:
-            self.now += seconds
-
-    clock = Clock()
+    clock = _FakeClock()
     limits = RateLimits(read=3, write=3, burst=3, margin=0.0)
     limiter = RateLimiter(limits, clock=clock, sleep=clock.sleep)
     _answered_after(limiter, clock, 3, 0.25)  # sent at 0, 0.25, 0.5; answered by 0.75
@@ -359,16 +362,7 @@ def test_a_slow_answer_counts_until_it_may_have_arrived() -> None:
     server late: it counts from its answer less the fastest round trip, so the next request
     over the limit waits a second after that."""
 
-    class Clock:
-        now = 0.0
-
-        def __call__(self) -> float:
-            return self.now
-
-        def sleep(self, seconds: float) -> None:
-            self.now += seconds
-
-    clock = Clock()
+    clock = _FakeClock()
     limiter = RateLimiter(
         RateLimits(read=2, write=2, burst=2, margin=0.0), clock=clock, sleep=clock.sleep
     )
@@ -388,16 +382,7 @@ def test_a_request_in_flight_holds_its_place_in_the_window() -> None:
     """While a request has no answer it may still arrive: the next one over the limit waits
     for the answer (polling), not a second after the send."""
 
-    class Clock:
-        now = 0.0
-
-        def __call__(self) -> float:
-            return self.now
-
-        def sleep(self, seconds: float) -> None:
-            self.now += seconds
-
-    clock = Clock()
+    clock = _FakeClock()
     limiter = RateLimiter(
         RateLimits(read=1, write=1, burst=1, margin=0.0), clock=clock, sleep=clock.sleep
     )

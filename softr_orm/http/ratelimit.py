@@ -12,18 +12,24 @@ once after a quiet period. Clock and sleep are injectable so tests never sleep f
 A burst must not push a second past the server's limit: a plain bucket of rate ``r`` and
 capacity ``b`` lets ``r + b - 1`` requests into one second after a quiet period (44 reads at
 40/s with a burst of 5), while Softr counts requests per second. So each of the session's
-buckets also holds at most ``floor(rate)`` requests in any one-second window, twice over:
+buckets also holds at most ``floor(rate)`` requests in any window of one second plus a small
+``margin``, twice over:
 
-* when slots are reserved, no slot starts less than a second after the ``floor(rate)``-th
+* when slots are reserved, no slot starts less than a window after the ``floor(rate)``-th
   slot before it (this keeps the schedule, and the order of waiting threads, honest);
 * when a request is let go, it goes only if fewer than ``floor(rate)`` earlier requests are
-  still in flight or were answered less than a second ago (:meth:`RateLimiter.slot`).
+  still in flight or were *counted* less than a window ago (:meth:`RateLimiter.slot`).
 
-The second rule makes the promise hold on the *server's* clock, whatever the delays: the server
-saw each request between the moment we let it go and the moment its answer arrived, so a
-request let go a full second after an earlier one was answered cannot share a second with it
-there. A thread that woke late (a GC pause, a busy CPU) or a slow network then costs
-throughput, never a 429.
+Softr counts a request when it arrives, somewhere between our send and its answer. A request
+counts here from when it is sent plus whatever its round trip took beyond the fastest round
+trip seen lately: ``max(sent, answered - fastest)``. The server's count of a request is never
+later than that unless it travelled out slower than the fastest request and back faster, so
+the promise holds on the *server's* clock whatever the latency, and the budget stays full at
+any latency: at 250 ms every round trip is about 250 ms and a request counts from its send
+(counting a request until its answer came would cap a scan at ``40 / (1 + latency)`` requests
+per second, 32/s at 250 ms). The ``margin`` (50 ms by default) added to the window absorbs
+what is left, and a 429 that still slips through pauses the buckets and is retried. A thread
+that woke late (a GC pause, a busy CPU) counts from its real send, never earlier.
 """
 
 from __future__ import annotations
@@ -37,9 +43,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
+from softr_orm import errors
 from softr_orm.constants import READ_RATE_LIMIT, WRITE_RATE_LIMIT
 
-__all__ = ["RateLimiter", "RateLimits", "Ticket", "TokenBucket"]
+__all__ = ["RateLimiter", "RateLimits", "Ticket", "TokenBucket", "limiter_for"]
 
 Bucket = Literal["read", "write"]
 
@@ -47,15 +54,24 @@ Bucket = Literal["read", "write"]
 _EPSILON = 1e-9
 # How often to look again when a window is full of requests still in flight.
 _POLL = 0.01
+# How many recent round trips the fastest one is taken from.
+_ROUND_TRIPS = 64
 
 
 class Ticket:
-    """A request let go by a bucket: in flight until :meth:`TokenBucket.release` sets ``end``."""
+    """A request let go by a bucket at ``sent``, in flight until :meth:`TokenBucket.release`
+    sets ``end``."""
 
-    __slots__ = ("end",)
+    __slots__ = ("end", "sent")
 
-    def __init__(self) -> None:
+    def __init__(self, sent: float) -> None:
+        self.sent = sent
         self.end = math.inf
+
+
+def _counted(ticket: Ticket, fastest: float) -> float:
+    """When the server counted the request of ``ticket`` at the latest (inf: in flight)."""
+    return max(ticket.sent, ticket.end - fastest)
 
 
 @dataclass(frozen=True)
@@ -67,17 +83,23 @@ class RateLimits:
         write: sustained writes per second (other POSTs, PUT, PATCH, DELETE, the Users API).
         burst: how many requests a bucket lets through back to back after a quiet period
             (never so many that one second holds more than the rate).
+        margin: seconds added to the one-second window in which at most ``floor(rate)``
+            requests are sent, so that requests whose network delays differ by up to this
+            much still never share one of the server's seconds (see the module docstring).
     """
 
     read: float = READ_RATE_LIMIT
     write: float = WRITE_RATE_LIMIT
     burst: int = 5
+    margin: float = 0.05
 
     def __post_init__(self) -> None:
         if not self.read > 0 or not self.write > 0:
             raise ValueError(f"rates must be positive, got read={self.read}, write={self.write}")
         if self.burst < 1:
             raise ValueError(f"burst must be at least 1, got {self.burst}")
+        if not 0 <= self.margin < 1:
+            raise ValueError(f"margin must be in [0, 1) seconds, got {self.margin}")
 
 
 class TokenBucket:
@@ -89,8 +111,8 @@ class TokenBucket:
         clock: a monotonic clock in seconds (``time.monotonic``).
         sleep: called with the seconds to wait (``time.sleep``).
         window_limit: if given, no ``window`` seconds hold more than this many requests,
-            counted from their reserved slots and, for requests taken with :meth:`take`, up
-            to their :meth:`release` (on top of the rate; see the module docstring).
+            counted from their reserved slots and, for requests taken with :meth:`take`, from
+            when they were let go (on top of the rate; see the module docstring).
         window: the length of that window in seconds.
     """
 
@@ -124,13 +146,15 @@ class TokenBucket:
         self._tat = float("-inf")
         self._paused_until = float("-inf")
         # Start times of the last ``window_limit`` reservations (they never decrease), and the
-        # requests let go that are in flight or were answered less than ``window`` ago.
+        # times the requests let go within the last ``window`` were sent (in order).
         self._window = float(window)
         self._window_limit = window_limit
         self._recent: deque[float] | None = (
             None if window_limit is None else deque(maxlen=window_limit)
         )
         self._active: list[Ticket] = []
+        # The last round trips (answer time - send time) of requests taken with take().
+        self._round_trips: deque[float] = deque(maxlen=_ROUND_TRIPS)
 
     def reserve(self) -> float:
         """Take one token and return how many seconds the caller must wait before using it."""
@@ -147,20 +171,14 @@ class TokenBucket:
         return wait if wait > _EPSILON else 0.0
 
     def acquire(self) -> float:
-        """Take one token, sleeping until it is available. Returns the seconds waited.
-
-        The request counts as answered at once; :meth:`take` and :meth:`release` keep it in
-        the window until it really is.
-        """
-        wait, ticket = self.take()
-        self.release(ticket)
-        return wait
+        """Take one token, sleeping until it is available. Returns the seconds waited."""
+        return self.take()[0]
 
     def take(self) -> tuple[float, Ticket | None]:
         """Wait for a token and for room in the window; returns (seconds waited, ticket).
 
-        The ticket keeps the request in the window until :meth:`release` is called with it
-        (when the answer has arrived). No ticket is issued without a ``window_limit``.
+        The request counts in the window from now, when the caller sends it. No ticket is
+        issued without a ``window_limit``.
         """
         wait = self.reserve()
         if wait > 0:
@@ -171,21 +189,25 @@ class TokenBucket:
         while True:
             with self._lock:
                 now = self._clock()
+                # A request counts from the latest moment the server may have counted it:
+                # its answer time less the fastest round trip seen (see the module docstring).
+                fastest = min(self._round_trips, default=0.0)
                 cutoff = now - self._window
-                active = [t for t in self._active if t.end > cutoff]
+                active = [t for t in self._active if _counted(t, fastest) > cutoff]
                 self._active = active
                 if len(active) < limit:
-                    ticket = Ticket()
+                    ticket = Ticket(now)
                     active.append(ticket)
                     return wait, ticket
-                # Room comes once enough of them were answered a full window ago.
-                free_at = sorted(t.end for t in active)[len(active) - limit] + self._window
+                # Room comes once enough of them were counted a full window ago.
+                counted = sorted(_counted(t, fastest) for t in active)
+                free_at = counted[len(active) - limit] + self._window
                 extra = _POLL if free_at == math.inf else max(free_at - now, _EPSILON)
             self._sleep(extra)
             wait += extra
             if self._clock() <= now:  # a clock that stands still (tests): do not spin
                 with self._lock:
-                    ticket = Ticket()
+                    ticket = Ticket(now)
                     self._active.append(ticket)
                 return wait, ticket
 
@@ -194,7 +216,9 @@ class TokenBucket:
         if ticket is None:
             return
         with self._lock:
-            ticket.end = min(ticket.end, self._clock())
+            if ticket.end == math.inf:
+                ticket.end = self._clock()
+                self._round_trips.append(ticket.end - ticket.sent)
 
     def pause(self, seconds: float) -> None:
         """Let nothing through for ``seconds``; afterwards resume at the rate, without a burst.
@@ -239,6 +263,7 @@ class RateLimiter:
                     clock=clock,
                     sleep=sleep,
                     window_limit=max(1, math.floor(rate)),
+                    window=1.0 + limits.margin,
                 )
 
     @property
@@ -259,8 +284,8 @@ class RateLimiter:
 
     @contextmanager
     def slot(self, bucket: Bucket) -> Iterator[float]:
-        """Wait for a token of ``bucket``, then hold the request in its window until the
-        ``with`` block (the request and its answer) ends. Yields the seconds waited."""
+        """Wait for a token of ``bucket`` and count the request as sent now; the ``with``
+        block sends it. Yields the seconds waited."""
         found = self._bucket(bucket)
         if found is None:
             yield 0.0
@@ -275,3 +300,54 @@ class RateLimiter:
         """Pause both buckets, e.g. for the delay a 429 asked for: the limit is per token."""
         for bucket in self.buckets.values():
             bucket.pause(seconds)
+
+
+#: The URL schemes of a shared (Redis) rate limit.
+SHARED_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def limiter_for(
+    rate_limit: bool | RateLimits | str,
+    *,
+    credential: str,
+    service: str,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RateLimiter:
+    """The limiter a session's ``rate_limit`` argument asks for.
+
+    Args:
+        rate_limit: ``True`` (the default :class:`RateLimits`), ``False`` (none), a
+            :class:`RateLimits`, or a Redis URL for a budget shared by every process using
+            that URL and key (:mod:`softr_orm.http.redis_limiter`, needs redis-py).
+        credential: the key, only to name its shared budget by a hash.
+        service: the service's name, part of that hash.
+
+    Raises:
+        ConfigurationError: any other value, or a URL without redis-py installed.
+    """
+    if isinstance(rate_limit, str):
+        if not rate_limit.startswith(SHARED_SCHEMES):
+            raise errors.ConfigurationError(
+                "rate_limit must be True, False, a RateLimits or a Redis URL "
+                f"({', '.join(SHARED_SCHEMES)}...), got a string that is none of them"
+            )
+        try:
+            from softr_orm.http.redis_limiter import SharedRateLimiter, budget_digest
+        except ImportError:
+            raise errors.ConfigurationError(
+                "rate_limit with a Redis URL needs redis-py: pip install 'softr-orm[redis]'"
+            ) from None
+        digest = budget_digest(service, credential)
+        return SharedRateLimiter(rate_limit, digest, RateLimits(), clock=clock, sleep=sleep)
+    if rate_limit is True:
+        limits: RateLimits | None = RateLimits()
+    elif rate_limit is False:
+        limits = None
+    elif isinstance(rate_limit, RateLimits):
+        limits = rate_limit
+    else:
+        raise errors.ConfigurationError(
+            f"rate_limit must be True, False, a RateLimits or a Redis URL, got {rate_limit!r}"
+        )
+    return RateLimiter(limits, clock=clock, sleep=sleep)

@@ -15,7 +15,7 @@ from requests.cookies import RequestsCookieJar
 from softr_orm import errors
 from softr_orm._version import __version__
 from softr_orm.http import jsonutil
-from softr_orm.http.ratelimit import RateLimiter, RateLimits
+from softr_orm.http.ratelimit import RateLimits, limiter_for
 from softr_orm.http.retry import (
     RETRYABLE_STATUSES,
     Decision,
@@ -81,8 +81,10 @@ class HttpSession:
             ``(connect, read)`` tuple. The default is 10 s to connect, 30 s to read.
         max_retries: retries of a failed attempt (see :mod:`softr_orm.http.retry`); ignored
             when ``retry_policy`` is given.
-        rate_limit: ``True`` for the default :class:`RateLimits`, a :class:`RateLimits`, or
-            ``False`` to not limit on the client side.
+        rate_limit: ``True`` for the default :class:`RateLimits`, a :class:`RateLimits`,
+            ``False`` to not limit on the client side, or a Redis URL
+            (``"redis://host:6379/0"``) for one budget shared by every process using it
+            with this credential (see :mod:`softr_orm.http.redis_limiter`).
         pool_size: connections kept per host; size it to the number of threads sharing this.
         retry_policy: all retry knobs at once (backoff, caps, total time, jitter source).
         clock, sleep: monotonic clock and sleep used for rate limiting and retry waits
@@ -106,7 +108,7 @@ class HttpSession:
         auth_scheme: str | None = None,
         timeout: float | tuple[float, float] = DEFAULT_READ_TIMEOUT,
         max_retries: int = 5,
-        rate_limit: bool | RateLimits = True,
+        rate_limit: bool | RateLimits | str = True,
         pool_size: int = 32,
         retry_policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -124,17 +126,9 @@ class HttpSession:
         self.timeout = parse_timeout(timeout)
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
         self.max_retries = self.retry_policy.max_retries
-        if rate_limit is True:
-            limits: RateLimits | None = RateLimits()
-        elif rate_limit is False:
-            limits = None
-        elif isinstance(rate_limit, RateLimits):
-            limits = rate_limit
-        else:
-            raise errors.ConfigurationError(
-                f"rate_limit must be True, False or a RateLimits, got {rate_limit!r}"
-            )
-        self.rate_limiter = RateLimiter(limits, clock=clock, sleep=sleep)
+        self.rate_limiter = limiter_for(
+            rate_limit, credential=credential.reveal(), service=service, clock=clock, sleep=sleep
+        )
         if pool_size < 1:
             raise errors.ConfigurationError(f"pool_size must be at least 1, got {pool_size}")
         self.pool_size = pool_size
@@ -294,8 +288,8 @@ class HttpSession:
         budget = RetryBudget(self.retry_policy, self._clock)
         while True:
             attempt = budget.retries + 1
-            # The slot is held until the answer is in: the limiter counts the request as
-            # possibly arriving at the server any time until then.
+            # The slot ends with the answer: the limiter learns the round trip, which tells
+            # it how late the server may have counted the request.
             with self.rate_limiter.slot(bucket):
                 started = time.perf_counter()
                 result = self._send_once(verb, url, body, send_headers, auth)

@@ -58,7 +58,9 @@ class Session(BackendSession):
         max_retries: retries of a failed attempt (see :mod:`softr_orm.http.retry`); ignored
             when ``retry_policy`` is given.
         rate_limit: ``True`` for the default :class:`RateLimits` (40 reads/s, 30 writes/s, burst
-            5), a :class:`RateLimits`, or ``False`` to not limit on the client side.
+            5), a :class:`RateLimits`, ``False`` to not limit on the client side, or a Redis
+            URL (``"redis://127.0.0.1:6379/0"``): one budget for every process and host using
+            that URL and key (needs the ``redis`` extra).
         pool_size: connections kept per host; size it to the number of threads sharing this.
         retry_policy: all retry knobs at once (backoff, caps, total time, jitter source).
         clock, sleep: monotonic clock and sleep used for rate limiting and retry waits
@@ -84,7 +86,7 @@ class Session(BackendSession):
         users_base_url: str | None = None,
         timeout: float | tuple[float, float] = DEFAULT_READ_TIMEOUT,
         max_retries: int = 5,
-        rate_limit: bool | RateLimits = True,
+        rate_limit: bool | RateLimits | str = True,
         pool_size: int = 32,
         retry_policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -135,8 +137,9 @@ class Session(BackendSession):
         """Build a session from environment variables; explicit ``kwargs`` win over them.
 
         Reads ``SOFTR_API_KEY`` or ``SOFTR_API_KEY_FILE`` (a file whose stripped contents are
-        the key; if both are set they must hold the same key), ``SOFTR_BASE_URL`` and
-        ``SOFTR_USERS_BASE_URL``. Empty variables count as unset.
+        the key; if both are set they must hold the same key), ``SOFTR_BASE_URL``,
+        ``SOFTR_USERS_BASE_URL`` and ``SOFTR_RATE_LIMIT_URL`` (a Redis URL: a rate budget
+        shared by every process, see ``rate_limit``). Empty variables count as unset.
 
         Raises:
             ConfigurationError: no key, an unreadable key file, or two different keys.
@@ -147,6 +150,7 @@ class Session(BackendSession):
         for name, variable in (
             ("base_url", "SOFTR_BASE_URL"),
             ("users_base_url", "SOFTR_USERS_BASE_URL"),
+            ("rate_limit", "SOFTR_RATE_LIMIT_URL"),
         ):
             value = (env.get(variable) or "").strip()
             if value and name not in kwargs:

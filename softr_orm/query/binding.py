@@ -117,8 +117,9 @@ def resolve_table(session: BackendSession, database_id: str, table: str) -> Tabl
 def bind(model: type[Any], session: BackendSession) -> Binding:
     """The binding of ``model`` in ``session``, resolving it on first use."""
     state = _state(session)
-    with state.lock:
-        cached = state.bindings.get(model)
+    # Read without the lock: one dict lookup, atomic under the GIL, and the hot path of
+    # ``Model.from_record``. Writers still take the lock.
+    cached = state.bindings.get(model)
     if cached is not None:
         return cached
     binding = _resolve(model, session)

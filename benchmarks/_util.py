@@ -54,3 +54,28 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print(f"{r['benchmark']:<52} {value:>12} {base:>12} {ratio:>7}  {r['target']} {verdict}")
         if r["note"]:
             print(f"    {r['note']}")
+
+
+def interleaved(
+    works: dict[str, Callable[[], Any]], rounds: int = 7, warmup: int = 1
+) -> dict[str, list[float]]:
+    """Wall times of each ``work()``, run round robin (A B C A B C ...) ``rounds`` times.
+
+    Timing competing paths one after another lets a shared machine's drifting load fall on
+    one of them; interleaving spreads it over all, so their ratio holds still. Take medians.
+    """
+    for _ in range(warmup):
+        for work in works.values():
+            work()
+    times: dict[str, list[float]] = {name: [] for name in works}
+    for _ in range(rounds):
+        for name, work in works.items():
+            start = time.perf_counter()
+            work()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
+    """``min-max`` of ``values`` times ``scale``, for notes."""
+    return f"{min(values) * scale:.{digits}f}-{max(values) * scale:.{digits}f}"

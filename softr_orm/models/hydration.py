@@ -77,11 +77,10 @@ _SELECT_ONE = [
 ]
 _SELECT_MANY = [
     "if v.__class__ is list:",
-    "    x = [",
-    "        l if (l := (i.get('label') if i.__class__ is dict else i)).__class__ is str",
-    "        else {rd}(i)",
-    "        for i in v",
-    "    ]",
+    "    x = []",
+    "    for i in v:",
+    "        l = i.get('label') if i.__class__ is dict else i",
+    "        x.append(l if l.__class__ is str else {rd}(i))",
     "else:",
     "    x = {f}(v)",
 ]

@@ -59,6 +59,10 @@ class _SessionSchemaState:
         self.tables: dict[tuple[str, str], TableDefinition] = {}
         self.table_lists: dict[str, list[TableDefinition]] = {}
         self.bindings: WeakKeyDictionary[type, Binding] = WeakKeyDictionary()
+        #: The same bindings in a plain dict, read without the lock by :func:`bind` (the hot
+        #: path of ``Model.from_record``). It keeps no model alive that ``bindings`` does not:
+        #: each binding refers to its model already (``extra["model"]``).
+        self.current: dict[type, Binding] = {}
         self._fetch_locks: dict[str, threading.Lock] = {}
 
     def fetch_lock(self, database_id: str) -> threading.Lock:
@@ -119,12 +123,19 @@ def bind(model: type[Any], session: BackendSession) -> Binding:
     state = _state(session)
     # Read without the lock: one dict lookup, atomic under the GIL, and the hot path of
     # ``Model.from_record``. Writers still take the lock.
-    cached = state.bindings.get(model)
+    cached = state.current.get(model)
     if cached is not None:
         return cached
+    with state.lock:
+        cached = state.bindings.get(model)
+        if cached is not None:
+            state.current[model] = cached
+            return cached
     binding = _resolve(model, session)
     with state.lock:
-        return state.bindings.setdefault(model, binding)
+        binding = state.bindings.setdefault(model, binding)
+        state.current[model] = binding
+        return binding
 
 
 def forget(model: type[Any], session: BackendSession) -> None:
@@ -133,6 +144,7 @@ def forget(model: type[Any], session: BackendSession) -> None:
     meta = model._meta
     with state.lock:
         state.bindings.pop(model, None)
+        state.current.pop(model, None)
         if meta.database is not None:
             state.table_lists.pop(meta.database, None)
             for key in [k for k in state.tables if k[0] == meta.database]:

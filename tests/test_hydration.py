@@ -323,3 +323,30 @@ def test_every_field_agrees_on_one_value(raw: Any) -> None:
     """One generated value through every field of the corpus at once."""
     for model, attname in PLAIN:
         assert same(generated(model, attname, raw), generic(model, attname, raw)), attname
+
+
+def test_from_record_copies_and_reads_like_the_scan_path() -> None:
+    """from_record reads the same values as the scan path, accepts fields keyed by name, and
+    keeps its own copies: a payload changed afterwards changes neither values nor tracking."""
+    from softr_orm import Session
+    from softr_orm.query.binding import _state
+
+    session = Session("key", base_url="http://127.0.0.1:9", rate_limit=False)
+    binding = Binding(**{**BINDINGS[Everything].__dict__, "session": session})
+    _state(session).bindings[Everything] = binding
+    payload = {
+        "id": "r1",
+        "fields": {binding.ids["tags"]: [{"id": "t", "label": "vip"}], binding.ids["text"]: "a"},
+        "createdAt": "2026-05-03T12:30:00Z",
+    }
+    item = Everything.from_record(payload, session=session)
+    scanned = Everything._from_api(payload, binding)
+    assert item.to_dict() == scanned.to_dict()
+    payload["fields"][binding.ids["tags"]] = []
+    payload["fields"][binding.ids["text"]] = "changed"
+    payload["createdAt"] = "2030-01-01T00:00:00Z"
+    assert item.tags == ["vip"] and item.text == "a" and not item.is_dirty
+    assert item.created_at == datetime(2026, 5, 3, 12, 30, tzinfo=timezone.utc)
+    by_name = Everything.from_record({"id": "r2", "fields": {"tags": ["x"]}}, session=session)
+    assert by_name.tags == ["x"]
+    session.close()

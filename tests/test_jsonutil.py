@@ -148,12 +148,16 @@ def test_any_finite_decimal_round_trips_by_value(value: Decimal) -> None:
         assert str(back) == str(value)
 
 
+class _Number(str):
+    """A JSON number's text (a Decimal's ``str``), written unquoted."""
+
+
 _json_text = st.recursive(
     st.one_of(
         st.none(),
         st.booleans(),
         st.integers(),
-        st.decimals(allow_nan=False, allow_infinity=False).map(str),
+        st.decimals(allow_nan=False, allow_infinity=False).map(lambda d: _Number(str(d))),
         st.text(),
     ),
     lambda inner: st.one_of(
@@ -164,13 +168,13 @@ _json_text = st.recursive(
 
 
 def _as_json(value: Any) -> str:
-    """Decimal strings in the tree are written as JSON numbers (what Softr sends)."""
+    """Number texts in the tree are written as JSON numbers (what Softr sends)."""
     if isinstance(value, list):
         return "[" + ",".join(_as_json(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ",".join(f"{json.dumps(k)}:{_as_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, str) and value[:1] in "-0123456789" and value:
-        return value
+    if isinstance(value, _Number):
+        return str(value)
     return json.dumps(value)
 
 

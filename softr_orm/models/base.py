@@ -129,11 +129,15 @@ class Model(metaclass=ModelBase):
         ``?fieldNames=true``); names are mapped to ids through the table schema.
         """
         binding = bind(cls, session or cls._meta.get_session())
-        raw_fields = dict(record.get("fields") or {})
+        # Copies (the caller may reuse its dicts), made the cheapest way for plain dicts.
+        given = record.get("fields") or {}
+        raw_fields = given.copy() if type(given) is dict else dict(given)
         if raw_fields and raw_fields.keys().isdisjoint(binding.attnames):
             by_name = {f.name: f.id for f in binding.table.fields}
             raw_fields = {by_name.get(k, k): v for k, v in raw_fields.items()}
-        return cls._from_api({**record, "fields": raw_fields}, binding)
+        copied = record.copy() if type(record) is dict else dict(record)
+        copied["fields"] = raw_fields
+        return cls._from_api(copied, binding)
 
     @classmethod
     def _stub(cls: type[M], record_id: str, session: BackendSession | None) -> M:

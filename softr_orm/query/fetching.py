@@ -197,6 +197,8 @@ class Fetcher(Generic[M]):
         if planned is not None:
             planned(end - low)
         offsets = deque(range(low + first_limit, end, page_size))
+        if not offsets:
+            return
         # An open scan asks for whole pages to the end: records created meanwhile (sorted
         # last) come along with the last page rather than being cut off at the first total.
         cap = end if high is not None else end + page_size

@@ -7,6 +7,7 @@ already read. These tests delete records from another thread while ``all()`` and
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -176,8 +177,6 @@ def test_a_total_that_cannot_be_reached_raises(
     model = _fake_table(rsps)
 
     def answer(request: Any) -> tuple[int, dict[str, str], str]:
-        import json
-
         paging = json.loads(request.body)["paging"]
         offset, limit = paging["offset"], paging["limit"]
         count = max(0, min(limit, 300 - offset))  # only 300 records exist, 1000 stated
@@ -190,3 +189,31 @@ def test_a_total_that_cannot_be_reached_raises(
     session = Session("key", base_url=BASE, rate_limit=False)
     with pytest.raises(errors.UnexpectedResponse, match="300 records of the 1000"):
         scan(model.objects.using(session).all())
+
+
+def test_iterator_keeps_several_pages_in_flight(rsps: responses.RequestsMock) -> None:
+    """.iterator() asks for the next pages while earlier ones are answered (not one by one),
+    and yields them in order."""
+    model = _fake_table(rsps)
+    lock = threading.Lock()
+    state = {"now": 0, "most": 0}
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(0.05)
+        with lock:
+            state["now"] -= 1
+        paging = json.loads(request.body)["paging"]
+        offset, limit = paging["offset"], paging["limit"]
+        body = _page(offset, max(0, min(limit, 1000 - offset)), 1000)
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+    rsps.add_callback(
+        responses.POST, f"{BASE}/databases/db/tables/tRows/records/search", callback=answer
+    )
+    session = Session("key", base_url=BASE, rate_limit=False)
+    got = [item.id for item in model.objects.using(session).all().iterator(page_size=50)]
+    assert got == [f"r{i:05d}" for i in range(1000)]
+    assert state["most"] > 1

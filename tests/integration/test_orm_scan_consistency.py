@@ -118,6 +118,14 @@ def test_iterator_gives_what_all_gives(
 
 BASE = "http://127.0.0.1:9"
 
+BOTH_SCANS = pytest.mark.parametrize(
+    "scan",
+    [
+        pytest.param(lambda qs: list(qs.iterator()), id="iterator"),
+        pytest.param(lambda qs: list(qs), id="all"),
+    ],
+)
+
 
 @pytest.fixture
 def rsps() -> Iterator[responses.RequestsMock]:
@@ -143,13 +151,7 @@ def _fake_table(rsps: responses.RequestsMock) -> type[Model]:
     return _model("db")
 
 
-@pytest.mark.parametrize(
-    "scan",
-    [
-        pytest.param(lambda qs: list(qs.iterator()), id="iterator"),
-        pytest.param(lambda qs: list(qs), id="all"),
-    ],
-)
+@BOTH_SCANS
 def test_a_server_ignoring_offset_raises(
     rsps: responses.RequestsMock, scan: Callable[[Any], list[Any]]
 ) -> None:
@@ -163,13 +165,7 @@ def test_a_server_ignoring_offset_raises(
         scan(model.objects.using(session).all())
 
 
-@pytest.mark.parametrize(
-    "scan",
-    [
-        pytest.param(lambda qs: list(qs.iterator()), id="iterator"),
-        pytest.param(lambda qs: list(qs), id="all"),
-    ],
-)
+@BOTH_SCANS
 def test_a_total_that_cannot_be_reached_raises(
     rsps: responses.RequestsMock, scan: Callable[[Any], list[Any]]
 ) -> None:

@@ -71,6 +71,10 @@ class _Recent:
         self.pages: deque[set[str]] = deque(maxlen=pages)
         self.yielded = 0
 
+    def seen(self, record_id: Any) -> bool:
+        """Whether ``record_id`` was yielded within the remembered pages."""
+        return any(record_id in page for page in self.pages)
+
     def fresh(self, records: Sequence[Any], extend_last: bool = False) -> list[Any]:
         """The records not seen recently, remembered from now on (as a page of their own)."""
         ids: set[str] = set() if not extend_last or not self.pages else self.pages[-1]
@@ -250,14 +254,14 @@ class Fetcher(Generic[M]):
     ) -> list[Any]:
         """Records that deletes moved from the page at ``boundary`` to before it, unread.
 
-        Such a record lies, in sort order, after the records of the page before ``boundary``
-        (whose total was ``before_total``) and before those of the page at it, and deletes
-        only ever move records to lower offsets. So the window below ``boundary`` is read
-        again, as wide as the records deleted since the earlier page, and wider while it
-        holds none of the earlier page's records; what lies between the last record of the
-        earlier page and the first of this one is what the scan missed.
+        Such a record lies, in sort order, after every record yielded so far (the page before
+        ``boundary``, whose total was ``before_total``, included) and before those of the
+        page at it, and deletes only ever move records to lower offsets. So the window below
+        ``boundary`` is read again, as wide as the records deleted since the earlier page,
+        and wider while it holds no record yielded recently (all of them may have been
+        deleted); what lies between the last such record and the first of this page is what
+        the scan missed.
         """
-        before = recent.pages[-1] if recent.pages else set()
         after = {r.get("id") for r in page.records}
         latest = page.total if page.total is not None else before_total
         width = 0
@@ -276,7 +280,7 @@ class Fetcher(Generic[M]):
             if len(totals) > 1 and not last_try:
                 continue  # the window itself shifted between its pages: read it again
             ids = [r.get("id") for r in window]
-            left = max((i for i, rid in enumerate(ids) if rid in before), default=None)
+            left = next((i for i in range(len(ids) - 1, -1, -1) if recent.seen(ids[i])), None)
             if left is None and start > low and not last_try:
                 continue  # deletes since moved the earlier page further down
             first = 0 if left is None else left + 1

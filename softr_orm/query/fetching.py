@@ -65,28 +65,46 @@ def _progress_bar(total: int | None, enabled: bool, desc: str) -> Any:
 
 
 class _Recent:
-    """The ids of the last few pages: drops a record already yielded nearby."""
+    """The ids of the last few pages: drops a record already yielded nearby.
+
+    One dict maps each remembered id to the page that yielded it, so a check is one lookup;
+    when a page falls out of memory its ids are forgotten (unless a later page has them).
+    """
 
     def __init__(self, pages: int = RECENT_PAGES) -> None:
-        self.pages: deque[set[str]] = deque(maxlen=pages)
+        self.limit = pages
+        self.pages: deque[list[Any]] = deque()
+        self.page_of: dict[Any, int] = {}
+        self.count = 0
         self.yielded = 0
 
     def seen(self, record_id: Any) -> bool:
         """Whether ``record_id`` was yielded within the remembered pages."""
-        return any(record_id in page for page in self.pages)
+        return record_id in self.page_of
 
     def fresh(self, records: Sequence[Any], extend_last: bool = False) -> list[Any]:
-        """The records not seen recently, remembered from now on (as a page of their own)."""
-        ids: set[str] = set() if not extend_last or not self.pages else self.pages[-1]
+        """The records not seen recently, remembered from now on (as a page of their own,
+        or with the last page when ``extend_last``)."""
         if not extend_last or not self.pages:
-            self.pages.append(ids)
+            self.count += 1
+            self.pages.append([])
+            if len(self.pages) > self.limit:
+                old = self.pages.popleft()
+                gone = self.count - self.limit - 1
+                page_of = self.page_of
+                for rid in old:
+                    if page_of.get(rid) == gone:
+                        del page_of[rid]
+        ids = self.pages[-1]
+        number = self.count - 1
+        page_of = self.page_of
         out = []
-        pages = self.pages
         for record in records:
             rid = record.get("id")
-            if rid is None or rid in ids or any(rid in page for page in pages):
+            if rid is None or rid in page_of:
                 continue
-            ids.add(rid)
+            page_of[rid] = number
+            ids.append(rid)
             out.append(record)
         self.yielded += len(out)
         return out

@@ -213,3 +213,22 @@ def test_iterator_keeps_several_pages_in_flight(rsps: responses.RequestsMock) ->
     got = [item.id for item in model.objects.using(session).all().iterator(page_size=50)]
     assert got == [f"r{i:05d}" for i in range(1000)]
     assert state["most"] > 1
+
+
+def test_duplicate_memory_is_bounded_by_pages() -> None:
+    """A scan remembers the ids of its last few pages only: repeats within them are dropped,
+    older ids are forgotten (so memory does not grow with the table)."""
+    from softr_orm.query.fetching import _Recent
+
+    recent = _Recent(pages=3)
+
+    def ids(*names: str) -> list[str]:
+        return [r["id"] for r in recent.fresh([{"id": n} for n in names])]
+
+    assert ids("a", "b") == ["a", "b"]
+    assert ids("b", "c") == ["c"]  # b was just handed out
+    assert ids("d", "a") == ["d"]  # a is in the oldest of the three pages: remembered
+    assert ids("e", "a") == ["e", "a"]  # its page has dropped out of memory: forgotten
+    assert len(recent.page_of) <= 4
+    assert recent.fresh([{"id": "f"}], extend_last=True) == [{"id": "f"}]
+    assert recent.seen("f") and recent.seen("e") and not recent.seen("b")

@@ -128,7 +128,7 @@ class Model(metaclass=ModelBase):
         ``fields`` may be keyed by field id (the API's default) or by field name (as with
         ``?fieldNames=true``); names are mapped to ids through the table schema.
         """
-        binding = bind(cls, session or cls._meta.get_session())
+        binding = bind(cls, session if session is not None else cls._meta.get_session())
         # Copies (the caller may reuse its dicts), made the cheapest way for plain dicts.
         given = record.get("fields") or {}
         raw_fields = given.copy() if type(given) is dict else dict(given)

@@ -54,3 +54,33 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print(f"{r['benchmark']:<52} {value:>12} {base:>12} {ratio:>7}  {r['target']} {verdict}")
         if r["note"]:
             print(f"    {r['note']}")
+
+
+def interleaved(
+    works: dict[str, Callable[[], Any]],
+    rounds: int = 7,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict[str, list[float]]:
+    """Times of each ``work()``, run round robin (A B C A B C ...) ``rounds`` times.
+
+    Timing competing paths one after another lets a shared machine's drifting load fall on
+    one of them; interleaving spreads it over all, so their ratio holds still. Take medians.
+    For single-threaded CPU work, ``clock=time.process_time`` leaves out the time other
+    processes held the CPU (on a loaded machine the wall clock counts it too).
+    """
+    for _ in range(warmup):
+        for work in works.values():
+            work()
+    times: dict[str, list[float]] = {name: [] for name in works}
+    for _ in range(rounds):
+        for name, work in works.items():
+            start = clock()
+            work()
+            times[name].append(clock() - start)
+    return times
+
+
+def spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
+    """``min-max`` of ``values`` times ``scale``, for notes."""
+    return f"{min(values) * scale:.{digits}f}-{max(values) * scale:.{digits}f}"

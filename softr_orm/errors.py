@@ -46,6 +46,7 @@ __all__ = [
     "SoftrError",
     "TransportError",
     "Unauthorized",
+    "UnexpectedResponse",
     "UnknownField",
     "UnknownFieldName",
     "UnsupportedLookup",
@@ -226,6 +227,14 @@ class ServerError(APIError):
 
 class RedirectRefused(APIError):
     """A 3xx answer. Redirects are never followed, so the API key never reaches another host."""
+
+
+class UnexpectedResponse(APIError, ValueError):
+    """A 2xx answer that is not what the call needs, e.g. paging that cannot be right.
+
+    A scan raises it rather than end short silently: a page that repeats the one before (a
+    server ignoring ``offset``), or fewer records than the total the server stated.
+    """
 
 
 _BY_CODE: dict[str, type[APIError]] = {

@@ -146,3 +146,57 @@ def test_any_finite_decimal_round_trips_by_value(value: Decimal) -> None:
     assert back == value
     if not isinstance(back, int):
         assert str(back) == str(value)
+
+
+class _Number(str):
+    """A JSON number's text (a Decimal's ``str``), written unquoted."""
+
+
+_json_text = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.decimals(allow_nan=False, allow_infinity=False).map(lambda d: _Number(str(d))),
+        st.text(),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _as_json(value: Any) -> str:
+    """Number texts in the tree are written as JSON numbers (what Softr sends)."""
+    if isinstance(value, list):
+        return "[" + ",".join(_as_json(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{_as_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, _Number):
+        return str(value)
+    return json.dumps(value)
+
+
+@given(_json_text)
+def test_fast_decoding_matches_the_json_module(value: Any) -> None:
+    """msgspec's decoding gives exactly what json with parse_float=Decimal gives: same
+    values, same types (int stays int, every other number a Decimal with its digits)."""
+    text = _as_json(value)
+    expected = json.loads(text, parse_float=Decimal)
+    got = jsonutil.loads(text.encode("utf-8"))
+    assert got == expected
+    assert repr(got) == repr(expected)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'"\\ud800"', "\ud800"),  # a lone surrogate: valid JSON that msgspec refuses
+        (b"[" + b"9" * 100 + b"]", [int("9" * 100)]),  # beyond 64 bits
+        ('{"a": 1.50}'.encode("utf-16"), {"a": Decimal("1.50")}),
+    ],
+)
+def test_bodies_msgspec_cannot_take_fall_back_to_json(body: bytes, expected: Any) -> None:
+    """What the fast decoder refuses is read by the json module, as before."""
+    assert jsonutil.loads(body) == expected

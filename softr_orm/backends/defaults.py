@@ -38,8 +38,7 @@ def default_session() -> BackendSession:
     Raises:
         ConfigurationError: when none was configured.
     """
-    with _default_lock:
-        session = _default
+    session = _default  # one global read, atomic; the lock orders configure() calls
     if session is None:
         raise ConfigurationError(
             "no default softr_orm Session is configured: call "

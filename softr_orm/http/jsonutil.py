@@ -13,7 +13,14 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 __all__ = ["dumps", "loads"]
+
+#: msgspec decodes about twice as fast as :mod:`json`; ``float_hook`` hands it every
+#: non-integer number as its written text, so Decimals keep their exact digits. It reads
+#: strict JSON only (no NaN or Infinity), as :func:`loads` promises.
+_fast_decode = msgspec.json.Decoder(float_hook=Decimal).decode
 
 _encode_str = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -41,9 +48,17 @@ def loads(data: bytes | str) -> Any:
     Integers stay ``int``; ``1.5``, ``1e3`` and ``0.10`` come back as ``Decimal`` with their
     written digits. ``NaN`` and ``Infinity`` (accepted by :func:`json.loads`) are refused.
 
+    Decoding is msgspec's; whatever it refuses (invalid JSON, and the few valid bodies it
+    cannot take, such as a lone surrogate escape or a UTF-16 body) goes through :mod:`json`,
+    which either reads it as before or raises the error callers have always seen.
+
     Raises:
         ValueError: invalid JSON (:class:`json.JSONDecodeError`) or a non-finite constant.
     """
+    try:
+        return _fast_decode(data)
+    except msgspec.DecodeError:
+        pass
     return json.loads(data, parse_float=Decimal, parse_constant=_refuse_constant)
 
 

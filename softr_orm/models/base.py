@@ -26,6 +26,7 @@ from softr_orm.fields import Field, LinkedRecord
 from softr_orm.fields.convert import read_datetime
 from softr_orm.models import persistence, serialization
 from softr_orm.models.declaration import ModelBase
+from softr_orm.models.hydration import filler_for
 from softr_orm.models.manager import Manager, _ManagerDescriptor
 from softr_orm.models.options import (
     ModelOptions,
@@ -44,20 +45,6 @@ __all__ = ["Manager", "Model", "ModelOptions", "SaveResult", "resolve_model"]
 M = TypeVar("M", bound="Model")
 
 _new_instance = object.__new__
-
-
-def _readers(binding: Binding) -> list[tuple[str, str, Any]]:
-    """(attname, field id, to_python) of a binding's plain (non-link) fields, built once."""
-    readers: list[tuple[str, str, Any]] | None = binding.extra.get("readers")
-    if readers is None:
-        model = binding.extra["model"]
-        readers = [
-            (attname, binding.ids[attname], f.to_python)
-            for attname, f in model._meta.fields.items()
-            if not f.is_link and attname in binding.ids
-        ]
-        binding.extra["readers"] = readers
-    return readers
 
 
 class Model(metaclass=ModelBase):
@@ -153,12 +140,16 @@ class Model(metaclass=ModelBase):
         offline = offline_schema(cls)
         if offline is not None:
             return serialization.from_offline_record(cls, record, offline, session)
-        binding = bind(cls, cls._meta.get_session(session))
-        raw_fields = dict(record.get("fields") or {})
-        if raw_fields and not any(k in binding.attnames for k in raw_fields):
+        binding = bind(cls, session if session is not None else cls._meta.get_session())
+        # Copies (the caller may reuse its dicts), made the cheapest way for plain dicts.
+        given = record.get("fields") or {}
+        raw_fields = given.copy() if type(given) is dict else dict(given)
+        if raw_fields and raw_fields.keys().isdisjoint(binding.attnames):
             by_name = {f.name: f.id for f in binding.table.fields}
             raw_fields = {by_name.get(k, k): v for k, v in raw_fields.items()}
-        return cls._from_api({**record, "fields": raw_fields}, binding)
+        copied = record.copy() if type(record) is dict else dict(record)
+        copied["fields"] = raw_fields
+        return cls._from_api(copied, binding)
 
     @classmethod
     def _stub(cls: type[M], record_id: str, session: BackendSession | None) -> M:
@@ -186,10 +177,10 @@ class Model(metaclass=ModelBase):
     def _get_field_value(self, field: Field[Any]) -> Any:
         """Convert on first access and cache (the descriptor calls this only on a miss).
 
-        The first read of a record converts all its plain fields in one tight loop, since
-        code that reads one field of a record nearly always reads others: that halves the
-        cost of reading a whole record. Linked records are converted (and loaded) only
-        when read.
+        The first read of a record converts all its plain fields at once, through the code
+        generated for the binding (:mod:`softr_orm.models.hydration`), since code that reads
+        one field of a record nearly always reads others. Linked records are converted (and
+        loaded) only when read.
         """
         d = self.__dict__
         attname = field.attname
@@ -201,9 +192,7 @@ class Model(metaclass=ModelBase):
             raw = self._raw_value(attname)  # None, unless unpickled
         else:
             raw_fields = d["_raw"]
-            for name, fid, to_python in _readers(binding):
-                if name not in d:
-                    d[name] = to_python(raw_fields.get(fid))
+            filler_for(binding)(d, raw_fields)
             if attname in d:
                 return d[attname]
             raw = raw_fields.get(binding.ids.get(attname))

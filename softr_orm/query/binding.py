@@ -65,6 +65,10 @@ class _SessionSchemaState:
         # model -> database id -> binding (a model may be pointed at another database for a
         # block, with override_database; each database keeps its own binding)
         self.bindings: WeakKeyDictionary[type, dict[str, Binding]] = WeakKeyDictionary()
+        #: The same bindings keyed (model, database id) in a plain dict, read without the lock
+        #: by :func:`bind` (the hot path of ``Model.from_record``). It keeps no model alive that
+        #: ``bindings`` does not: each binding refers to its model already (``extra["model"]``).
+        self.current: dict[tuple[type, str], Binding] = {}
         self._fetch_locks: dict[str, threading.Lock] = {}
         # declared database id -> the id to use through this session (map_databases)
         self.database_map: dict[str, str] = {}
@@ -137,13 +141,22 @@ def bind(model: type[Any], session: BackendSession) -> Binding:
         or state.database_map.get(declared, declared)
         or ""
     )
-    with state.lock:
-        cached = state.bindings.get(model, _NO_BINDINGS).get(database_id)
+    # Read without the lock: one dict lookup, atomic under the GIL, and the hot path of
+    # ``Model.from_record``. Writers still take the lock.
+    key = (model, database_id)
+    cached = state.current.get(key)
     if cached is not None:
         return cached
+    with state.lock:
+        cached = state.bindings.get(model, _NO_BINDINGS).get(database_id)
+        if cached is not None:
+            state.current[key] = cached
+            return cached
     binding = _resolve(model, session)
     with state.lock:
-        return state.bindings.setdefault(model, {}).setdefault(database_id, binding)
+        binding = state.bindings.setdefault(model, {}).setdefault(database_id, binding)
+        state.current[key] = binding
+        return binding
 
 
 def forget(model: type[Any], session: BackendSession) -> None:
@@ -152,6 +165,7 @@ def forget(model: type[Any], session: BackendSession) -> None:
     database_id = effective_database(model._meta.database, session)
     with state.lock:
         state.bindings.get(model, {}).pop(database_id or "", None)
+        state.current.pop((model, database_id or ""), None)
         if database_id is not None:
             state.table_lists.pop(database_id, None)
             for key in [k for k in state.tables if k[0] == database_id]:

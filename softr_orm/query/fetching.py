@@ -1,19 +1,31 @@
 """Fetching pages of records: single pages, concurrent full scans, streaming, prefetch.
 
-Pages are at most the backend's ``max_page_size`` records (200 for Softr). A full scan reads
-the first page, learns the total from it, and then fetches the remaining pages concurrently;
-the session's read token bucket keeps the whole scan within the service's rate limit, and the
-pages are yielded in order. Scans are sorted (by creation time unless the query says
-otherwise) so that pages are stable, and a record seen twice (an insert shifted the pages) is
-dropped.
+Pages are at most the backend's ``max_page_size`` records (200 for Softr). A scan reads the
+first page, learns the total from it, and then keeps several pages in flight (the session's
+rate limiter, not the number in flight, bounds the request rate), yielding them in order.
+``all()`` and ``.iterator()`` run the same scan: ``all()`` keeps every record, ``.iterator()``
+holds only the pages in flight and the ids of the last few pages (to drop a record seen twice,
+when an insert shifted the pages), so its memory does not grow with the table.
+
+Scans are sorted (by creation time unless the query says otherwise) so that pages are stable.
+Offset paging still shifts when records are deleted during a scan: a record moves to a lower
+offset, past a page boundary already read, and would be skipped. Every page reports the total
+at the time it was served; when a page's total is lower than its predecessor's, records were
+deleted between the two reads, and the window just before the page's offset (as wide as the
+deletes seen since) is read again, so every record that existed throughout the scan is
+returned. A scan never ends short silently: a page that repeats the one before (a server that
+ignores ``offset``) or a total that cannot be reached raises
+:class:`~softr_orm.errors.UnexpectedResponse`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from softr_orm.errors import UnexpectedResponse
 from softr_orm.fields import LinkedRecord
 from softr_orm.query.protocols import meta_of
 from softr_orm.query.related import fetch_by_ids
@@ -23,13 +35,23 @@ if TYPE_CHECKING:
     from softr_orm.query.binding import Binding
     from softr_orm.query.protocols import QueryableModel
 
-__all__ = ["SCAN_CONCURRENCY", "Fetcher", "prefetch_links"]
+__all__ = ["RECENT_PAGES", "SCAN_CONCURRENCY", "Fetcher", "prefetch_links"]
 
 M = TypeVar("M", bound="QueryableModel")
 
-#: Pages fetched at once in a full scan. The read token bucket, not this number, bounds the
-#: request rate; this only needs to be large enough to keep the bucket busy at real latencies.
+#: Pages in flight at once in a scan (``all()`` and ``.iterator()``). The session's read rate
+#: limit, not this number, bounds the request rate; this only needs to be large enough to keep
+#: the budget busy at real latencies (40 req/s x 0.4 s round trips = 16).
 SCAN_CONCURRENCY = 16
+
+#: How many of the latest pages' ids a scan remembers to drop duplicates. An insert during a
+#: scan shifts records by one position per insert between two reads of adjacent pages, so a
+#: duplicate is always near; remembering every id would grow with the table.
+RECENT_PAGES = 4
+
+#: Reads of the window below a page boundary after deletes (see ``Fetcher._shifted``): it is
+#: widened or read again while deletes go on, and taken as it is at the last attempt.
+_WINDOW_ATTEMPTS = 8
 
 
 def _progress_bar(total: int | None, enabled: bool, desc: str) -> Any:
@@ -40,6 +62,52 @@ def _progress_bar(total: int | None, enabled: bool, desc: str) -> Any:
     except ImportError:  # tqdm is an optional extra
         return None
     return tqdm(total=total, desc=desc, unit="rec")
+
+
+class _Recent:
+    """The ids of the last few pages: drops a record already yielded nearby.
+
+    One dict maps each remembered id to the page that yielded it, so a check is one lookup;
+    when a page falls out of memory its ids are forgotten (unless a later page has them).
+    """
+
+    def __init__(self, pages: int = RECENT_PAGES) -> None:
+        self.limit = pages
+        self.pages: deque[list[Any]] = deque()
+        self.page_of: dict[Any, int] = {}
+        self.count = 0
+        self.yielded = 0
+
+    def seen(self, record_id: Any) -> bool:
+        """Whether ``record_id`` was yielded within the remembered pages."""
+        return record_id in self.page_of
+
+    def fresh(self, records: Sequence[Any], extend_last: bool = False) -> list[Any]:
+        """The records not seen recently, remembered from now on (as a page of their own,
+        or with the last page when ``extend_last``)."""
+        if not extend_last or not self.pages:
+            self.count += 1
+            self.pages.append([])
+            if len(self.pages) > self.limit:
+                old = self.pages.popleft()
+                gone = self.count - self.limit - 1
+                page_of = self.page_of
+                for rid in old:
+                    if page_of.get(rid) == gone:
+                        del page_of[rid]
+        ids = self.pages[-1]
+        number = self.count - 1
+        page_of = self.page_of
+        out = []
+        for record in records:
+            rid = record.get("id")
+            if rid is None or rid in page_of:
+                continue
+            page_of[rid] = number
+            ids.append(rid)
+            out.append(record)
+        self.yielded += len(out)
+        return out
 
 
 class Fetcher(Generic[M]):
@@ -80,100 +148,191 @@ class Fetcher(Generic[M]):
     def count(self) -> int:
         return 0 if self.nothing else self.backend.count(self.query)
 
-    def _hydrate(self, page: RecordPage, seen: set[str]) -> list[M]:
-        out = []
+    def _hydrate(self, records: Sequence[Any]) -> list[M]:
         binding = self.binding
         from_api = self.model._from_api
-        for record in page.records:
-            rid = record.get("id")
-            if rid is None or rid in seen:
-                continue
-            seen.add(rid)
-            out.append(from_api(record, binding))
-        return out
+        return [from_api(record, binding) for record in records]
 
     # --- many pages --------------------------------------------------------------------
 
     def fetch(self, low: int, high: int | None) -> list[M]:
         """All records in ``[low, high)``: first page, then the rest concurrently."""
-        if self.nothing or (high is not None and high <= low):
-            return []
-        seen: set[str] = set()
-        first_limit = self.page_size if high is None else min(self.page_size, high - low)
-        first = self.page(low, first_limit)
-        results = self._hydrate(first, seen)
-        if len(first.records) < first_limit or first.total is None:
-            if first.total is None and len(first.records) == first_limit:
-                # No total to plan with: carry on one page at a time.
-                for page in self._pages(low + first_limit, high, self.page_size):
-                    results.extend(self._hydrate(page, seen))
-            return results
-        end = first.total if high is None else min(first.total, high)
-        offsets = list(range(low + first_limit, end, self.page_size))
-        if not offsets:
-            return results
-        bar = _progress_bar(end - low, self.progress, self.model.__name__)
-        if bar is not None:
-            bar.update(len(results))
-        workers = min(SCAN_CONCURRENCY, len(offsets))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="softr-scan") as pool:
-            futures = [
-                pool.submit(self.page, offset, min(self.page_size, end - offset))
-                for offset in offsets
-            ]
-            for future in futures:
-                page = future.result()
-                results.extend(self._hydrate(page, seen))
-                if bar is not None:
-                    bar.update(len(page.records))
+        results: list[M] = []
+        bar: Any = None
+
+        def planned(count: int) -> None:
+            nonlocal bar
+            bar = _progress_bar(count, self.progress, self.model.__name__)
+            if bar is not None:
+                bar.update(len(results))
+
+        for batch in self.scan(low, high, self.page_size, planned=planned):
+            results.extend(batch)
+            if bar is not None:
+                bar.update(len(batch))
         if bar is not None:
             bar.close()
         return results
 
-    def _pages(self, low: int, high: int | None, page_size: int) -> Iterator[RecordPage]:
-        offset = low
+    def stream(self, low: int, high: int | None, page_size: int | None = None) -> Iterator[list[M]]:
+        """Pages of instances, in order, with up to :data:`SCAN_CONCURRENCY` pages in flight.
+
+        Memory is bounded by the pages in flight and the ids of the last few pages.
+        """
+        page_size = max(1, min(page_size or self.page_size, self.page_size))
+        return self.scan(low, high, page_size)
+
+    def scan(
+        self,
+        low: int,
+        high: int | None,
+        page_size: int,
+        *,
+        in_flight: int | None = None,
+        planned: Callable[[int], None] | None = None,
+    ) -> Iterator[list[M]]:
+        """Instances of ``[low, high)`` page by page, in order (see the module docstring).
+
+        Args:
+            page_size: records per request.
+            in_flight: pages requested at once (default :data:`SCAN_CONCURRENCY`).
+            planned: called once with the number of records the scan expects, when the first
+                page has told the total.
+
+        Raises:
+            UnexpectedResponse: a page repeats the one before, or the scan ends short of the
+                total the server stated (and no delete explains it).
+        """
+        if self.nothing or (high is not None and high <= low):
+            return
+        recent = _Recent(max(RECENT_PAGES, (in_flight or SCAN_CONCURRENCY) + 2))
+        first_limit = page_size if high is None else min(page_size, high - low)
+        first = self.page(low, first_limit)
+        yield self._hydrate(recent.fresh(first.records))
+        if len(first.records) < first_limit:
+            return
+        if first.total is None:
+            # No total to plan with: carry on one page at a time.
+            yield from self._sequential(low + first_limit, high, page_size, first, recent)
+            return
+        end = first.total if high is None else min(first.total, high)
+        if planned is not None:
+            planned(end - low)
+        offsets = deque(range(low + first_limit, end, page_size))
+        if not offsets:
+            return
+        # An open scan asks for whole pages to the end: records created meanwhile (sorted
+        # last) come along with the last page rather than being cut off at the first total.
+        cap = end if high is not None else end + page_size
+        workers = max(1, min(in_flight or SCAN_CONCURRENCY, len(offsets)))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="softr-scan")
+        pending: deque[tuple[int, Future[RecordPage]]] = deque()
+        try:
+            while offsets and len(pending) < workers:
+                offset = offsets.popleft()
+                limit = min(page_size, cap - offset)
+                pending.append((offset, pool.submit(self.page, offset, limit)))
+            previous = first
+            changed = False
+            while pending:
+                offset, future = pending.popleft()
+                page = future.result()
+                if offsets:
+                    later = offsets.popleft()
+                    limit = min(page_size, cap - later)
+                    pending.append((later, pool.submit(self.page, later, limit)))
+                _check_not_repeated(previous, page, offset)
+                if page.total is not None and previous.total is not None:
+                    changed = changed or page.total != first.total
+                    if page.total < previous.total:
+                        shifted = self._shifted(
+                            low, offset, page, previous.total, recent, self.page_size
+                        )
+                        yield self._hydrate(recent.fresh(shifted, extend_last=True))
+                yield self._hydrate(recent.fresh(page.records))
+                previous = page
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        if not changed and recent.yielded < end - low:
+            raise UnexpectedResponse(
+                f"the scan read {recent.yielded} records of the {end - low} the server "
+                "stated, with no record deleted meanwhile: the server's paging is not "
+                "consistent (does it ignore offset?)",
+                status=200,
+            )
+
+    def _shifted(
+        self,
+        low: int,
+        boundary: int,
+        page: RecordPage,
+        before_total: int,
+        recent: _Recent,
+        size: int,
+    ) -> list[Any]:
+        """Records that deletes moved from the page at ``boundary`` to before it, unread.
+
+        Such a record lies, in sort order, after every record yielded so far (the page before
+        ``boundary``, whose total was ``before_total``, included) and before those of the
+        page at it, and deletes only ever move records to lower offsets. So the window below
+        ``boundary`` is read again, as wide as the records deleted since the earlier page,
+        and wider while it holds no record yielded recently (all of them may have been
+        deleted); what lies between the last such record and the first of this page is what
+        the scan missed.
+        """
+        after = {r.get("id") for r in page.records}
+        latest = page.total if page.total is not None else before_total
+        width = 0
+        for attempt in range(_WINDOW_ATTEMPTS):
+            width = max(width * 2, before_total - latest, 1)
+            start = max(low, boundary - width)
+            window: list[Any] = []
+            totals = set()
+            for offset in range(start, boundary + 1, size):
+                part = self.page(offset, min(size, boundary + 1 - offset))
+                window.extend(part.records)
+                totals.add(part.total)
+                if part.total is not None:
+                    latest = min(latest, part.total)
+            last_try = attempt == _WINDOW_ATTEMPTS - 1
+            if len(totals) > 1 and not last_try:
+                continue  # the window itself shifted between its pages: read it again
+            ids = [r.get("id") for r in window]
+            left = next((i for i in range(len(ids) - 1, -1, -1) if recent.seen(ids[i])), None)
+            if left is None and start > low and not last_try:
+                continue  # deletes since moved the earlier page further down
+            first = 0 if left is None else left + 1
+            right = next((i for i in range(first, len(ids)) if ids[i] in after), len(ids))
+            return window[first:right]
+        return []  # not reached: the last attempt returns
+
+    def _sequential(
+        self, offset: int, high: int | None, page_size: int, previous: RecordPage, recent: _Recent
+    ) -> Iterator[list[M]]:
+        """Page after page, for a server that states no total."""
         while high is None or offset < high:
             limit = page_size if high is None else min(page_size, high - offset)
             page = self.page(offset, limit)
-            yield page
+            _check_not_repeated(previous, page, offset)
+            yield self._hydrate(recent.fresh(page.records))
             if len(page.records) < limit or not page.records:
                 return
             offset += len(page.records)
             if page.total is not None and offset >= page.total:
                 return
+            previous = page
 
-    def stream(
-        self, low: int, high: int | None, page_size: int | None = None
-    ) -> Iterator[list[M]]:
-        """Pages of instances, one at a time, with the next page fetched in the background.
 
-        At most two pages are held at once: the one being consumed and the one in flight.
-        """
-        if self.nothing:
-            return
-        page_size = max(1, min(page_size or self.page_size, self.page_size))
-        seen: set[str] = set()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="softr-stream") as pool:
-            offset = low
-            limit = page_size if high is None else min(page_size, high - offset)
-            if limit <= 0:
-                return
-            pending: Future[RecordPage] | None = pool.submit(self.page, offset, limit)
-            while pending is not None:
-                page = pending.result()
-                pending = None
-                fetched = len(page.records)
-                offset += fetched
-                more = fetched == limit and fetched > 0
-                if page.total is not None and offset >= page.total:
-                    more = False
-                if high is not None and offset >= high:
-                    more = False
-                if more:
-                    limit = page_size if high is None else min(page_size, high - offset)
-                    pending = pool.submit(self.page, offset, limit)
-                # Ids seen are kept to drop duplicates; they are small compared with records.
-                yield self._hydrate(page, seen)
+def _check_not_repeated(previous: RecordPage, page: RecordPage, offset: int) -> None:
+    """Raise when a full page lists exactly the records of the page before it."""
+    if not page.records or len(page.records) != len(previous.records):
+        return
+    if [r.get("id") for r in page.records] == [r.get("id") for r in previous.records]:
+        raise UnexpectedResponse(
+            f"the page at offset {offset} repeats the page before it: the server seems to "
+            "ignore offset, and the scan would end short",
+            status=200,
+        )
 
 
 def prefetch_links(

@@ -299,7 +299,8 @@ class QuerySet(Generic[M]):
     # --- terminal methods --------------------------------------------------------------
 
     def iterator(self, page_size: int = 200, progress: bool | None = None) -> Iterator[M]:
-        """Stream the results page by page; memory stays bounded by about two pages.
+        """Stream the results page by page, several pages in flight; memory stays bounded by
+        the pages in flight (not the table), and the records are those ``all()`` gives.
 
         ``progress=True`` (default: as set by :meth:`progress`) shows a tqdm bar, if tqdm is
         installed, counting records as they arrive (with a total only for a bounded slice).

@@ -54,6 +54,13 @@ class ModelOptions:
     session: BackendSession | None
     fields: dict[str, Field[Any]] = dataclasses.field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Baserow's ids are integers (``database = 12``); the ORM keys everything by str.
+        for attr in ("database", "table"):
+            value = getattr(self, attr)
+            if isinstance(value, int) and not isinstance(value, bool):
+                setattr(self, attr, str(value))
+
     @property
     def name(self) -> str:
         return self.model.__name__

@@ -153,6 +153,42 @@ class BaserowBackend:
             BaserowTable.build(table_id, name, database_id, self._fields(table_id))
         )
 
+    def create_table(
+        self, database_id: str, name: str, fields: Sequence[Mapping[str, Any]] = ()
+    ) -> BaserowTable:
+        """Create a table (JWT): its primary field is a text field called ``name`` of the
+        first spec when that spec is ``{"type": "text"}``, else "Name"; the other specs are
+        Baserow field objects (``{"name", "type", ...options}``, baserow-api.md §8.3).
+        Baserow's sample rows and fields are not kept."""
+        specs = list(fields)
+        primary = "Name"
+        if specs and specs[0].get("type") == "text":
+            primary = str(specs.pop(0)["name"])
+        answer = self.session.schema_request(
+            "POST",
+            ["database", "tables", "database", str(database_id)],
+            json={"name": name, "data": [[primary]], "first_row_header": True},
+        )
+        table_id = str(answer["id"])
+        try:
+            for spec in specs:
+                self.add_field(table_id, spec)
+        except Exception:
+            self.delete_table(table_id)  # no half-made table left behind
+            raise
+        return self.get_table(database_id, table_id)
+
+    def add_field(self, table_id: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a field (JWT) from a Baserow field object; returns Baserow's answer."""
+        answer = self.session.schema_request(
+            "POST", ["database", "fields", "table", str(table_id)], json=dict(spec)
+        )
+        return dict(answer)
+
+    def delete_table(self, table_id: str) -> None:
+        """Delete a table (JWT); it goes to Baserow's trash."""
+        self.session.schema_request("DELETE", ["database", "tables", str(table_id)])
+
     def _remember(self, table: BaserowTable) -> BaserowTable:
         reader = Reader(table)
         writer = Writer(table, upload=self._upload)

@@ -221,3 +221,27 @@ def test_token_never_shows(baserow: BaserowSession, baserow_server: Any) -> None
     """Neither the token nor the password is in the session's repr."""
     text = repr(baserow) + repr(baserow.backend)
     assert baserow_server.token not in text and baserow_server.password not in text
+
+
+def test_queryset_update_and_delete_use_batches(
+    baserow: BaserowSession, bound: None, sent: list[RequestEvent]
+) -> None:
+    """qs.update() and qs.delete() send one batch request per 200 matched rows."""
+    binding = bind(Task, baserow)
+    key = binding.ids["title"]
+    for chunk in (range(200), range(200, 201)):
+        baserow.backend.create_records(
+            binding.database_id, binding.table_id, [{key: f"bulk-{i}"} for i in chunk]
+        )
+    matched = Task.objects.using(baserow).filter(title__contains="bulk-")
+    sent.clear()
+    result = matched.update(points=9)
+    writes = [e for e in sent if e.method != "GET"]
+    assert [e.method for e in writes] == ["PATCH", "PATCH"]
+    assert len(result.succeeded) == 201 and not result.failed
+    assert matched.filter(points=9).count() == 201
+    sent.clear()
+    result = matched.delete()
+    writes = [e for e in sent if e.method != "GET"]
+    assert [(e.method, e.path.rsplit("/", 2)[-2]) for e in writes] == [("POST", "batch-delete")] * 2
+    assert len(result.succeeded) == 201 and matched.count() == 0

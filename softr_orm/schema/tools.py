@@ -8,7 +8,9 @@
   inspect, a new Softr table with the fields a model declares.
 
 It sits above the models layer (:mod:`softr_orm.models`) and uses the binding of
-:mod:`softr_orm.query.binding` to read live tables.
+:mod:`softr_orm.query.binding` to read live tables. Baserow databases are handled too
+(:mod:`softr_orm.schema.baserow`). Longer than 500 lines: the three tools share their helpers
+(table selection, field specs, link targets) and read best together.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 from softr_orm.backends.base import BackendSession
+from softr_orm.backends.baserow.schema import BaserowTable
+from softr_orm.backends.baserow.session import BaserowSession
 from softr_orm.backends.softr.session import Session
 from softr_orm.constants import FIELD_TYPES
 from softr_orm.errors import (
@@ -39,6 +43,7 @@ from softr_orm.fields import Field, LinkedRecord, Raw
 from softr_orm.models.base import Model
 from softr_orm.query.binding import _state, forget, resolve_table
 from softr_orm.schema import codegen
+from softr_orm.schema.baserow import create_on_baserow
 
 if TYPE_CHECKING:
     from softr_orm.backends.softr.resources import Table, View
@@ -59,6 +64,7 @@ __all__ = [
 logger = logging.getLogger("softr_orm.schema")
 
 _T = TypeVar("_T")
+_TableT = TypeVar("_TableT", bound="Table | BaserowTable")
 
 #: Read-only types :func:`create_table_for` cannot define from a model alone: a formula needs
 #: its expression, a lookup or rollup the link and source field it reads. Add them in Softr
@@ -139,6 +145,17 @@ def inspect_database(
         SchemaError: a table in ``tables`` does not exist (or its name is ambiguous).
     """
     stream = sys.stderr if stream is None else stream
+    if isinstance(session, BaserowSession):
+        # Baserow: the tables through the seam (JWT or the token's listing); no views.
+        listed_tables = cast("list[Table]", session.backend.list_tables(database_id))
+        return codegen.generate_module(
+            listed_tables,
+            database_id=database_id,
+            database_name=None,
+            only=None if tables is None else _select(listed_tables, tables),
+            views={},
+            command=command,
+        )
     api = softr_session(session, "inspect_database").api
     database_name: str | None
     try:
@@ -356,7 +373,7 @@ def _field_type(declared: Field[Any]) -> str | None:
 
 
 def _link_target(
-    declared: LinkedRecord[Any], model: type[Model], session: Session, database_id: str
+    declared: LinkedRecord[Any], model: type[Model], session: BackendSession, database_id: str
 ) -> str | None:
     """The table id a link points to; None for a link to the model itself (added later)."""
     try:
@@ -409,7 +426,7 @@ def create_table_for(
     *,
     primary: str | None = None,
     description: str | None = None,
-) -> Table:
+) -> Table | BaserowTable:
     """Create a Softr table with the fields ``model`` declares, and return it.
 
     The table is named ``Meta.table`` (else the class name) in ``database_id`` (else
@@ -437,14 +454,20 @@ def create_table_for(
         SchemaError: the table exists already, or a link target cannot be resolved.
     """
     meta = model._meta_or_fail()
-    session = softr_session(meta.get_session(session), "create_table_for")
+    given = meta.get_session(session)
+    baserow = given.backend if isinstance(given, BaserowSession) else None
+    session = given if baserow is not None else softr_session(given, "create_table_for")
     database_id = database_id or meta.database
     if not database_id:
         raise ConfigurationError(
             f"create_table_for({model.__name__}): pass database_id or set Meta.database"
         )
     name = meta.table or model.__name__
-    existing = session.api.list_tables(database_id)
+    existing: Sequence[Any] = (
+        baserow.list_tables(database_id)
+        if baserow is not None
+        else softr_session(session, "create_table_for").api.list_tables(database_id)
+    )
     clash = next((t for t in existing if name in (t.id, t.name)), None)
     if clash is not None:
         raise SchemaError(
@@ -480,7 +503,11 @@ def create_table_for(
                 continue
             spec["options"] = {"linkedTableId": target}
         specs.append(spec)
-    table = session.api.create_table(
+    if baserow is not None:
+        created = create_on_baserow(baserow, database_id, name, specs, later, primary_name)
+        return _created(model, session, database_id, created, skipped)
+    api = softr_session(session, "create_table_for").api
+    table = api.create_table(
         database_id,
         name,
         fields=specs,
@@ -491,9 +518,21 @@ def create_table_for(
         options: dict[str, Any] = {"linkedTableId": table.id}
         if spec.get("allowMultipleEntries"):
             options["allowMultipleEntries"] = True  # add-field has no top-level key for it
-        session.api.add_field(database_id, table.id, spec["name"], spec["type"], options=options)
+        api.add_field(database_id, table.id, spec["name"], spec["type"], options=options)
     if later:
-        table = session.api.get_table(database_id, table.id)
+        table = api.get_table(database_id, table.id)
+    return _created(model, session, database_id, table, skipped)
+
+
+def _created(
+    model: type[Model],
+    session: BackendSession,
+    database_id: str,
+    table: _TableT,
+    skipped: list[str],
+) -> _TableT:
+    """Log what was skipped and point the model at its new table."""
+    meta = model._meta_or_fail()
     if skipped:
         logger.warning(
             "create_table_for(%s): not created (define them in Softr): %s",

@@ -42,6 +42,7 @@ __all__ = [
     "READ_ONLY_BASEROW_TYPES",
     "BaserowField",
     "BaserowTable",
+    "baserow_spec",
     "field_key",
     "field_number",
     "orm_type",
@@ -157,6 +158,7 @@ class BaserowField:
     raw: Mapping[str, Any] = field(repr=False, compare=False)
     required: bool = False
     is_valid: bool = True
+    description: str | None = None
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> BaserowField:
@@ -178,6 +180,7 @@ class BaserowField:
             primary=bool(raw.get("primary")),
             raw=raw,
             is_valid=not raw.get("error"),
+            description=raw.get("description") or None,
         )
 
     @property
@@ -220,6 +223,7 @@ class BaserowTable:
     database_id: str
     fields: Sequence[BaserowField]
     by_id: Mapping[str, BaserowField] = field(repr=False, compare=False, default_factory=dict)
+    description: str | None = None
 
     @classmethod
     def build(
@@ -242,3 +246,60 @@ class BaserowTable:
     def field(self, key: str) -> BaserowField | None:
         """The field with ORM field id ``key`` (``"field_12"``), or None."""
         return self.by_id.get(key)
+
+
+#: The ORM's type names -> the Baserow field object that creates such a field.
+_CREATE: Final[Mapping[str, dict[str, Any]]] = {
+    "SINGLE_LINE_TEXT": {"type": "text"},
+    "LONG_TEXT": {"type": "long_text"},
+    "EMAIL": {"type": "email"},
+    "URL": {"type": "url"},
+    "PHONE": {"type": "phone_number"},
+    "NUMBER": {"type": "number", "number_decimal_places": 0, "number_negative": True},
+    "CURRENCY": {"type": "number", "number_decimal_places": 2, "number_negative": True},
+    "PERCENT": {"type": "number", "number_decimal_places": 2, "number_suffix": "%"},
+    "RATING": {"type": "rating"},
+    "DURATION": {"type": "duration", "duration_format": "h:mm:ss"},
+    "CHECKBOX": {"type": "boolean"},
+    "DATE": {"type": "date", "date_include_time": False, "date_format": "ISO"},
+    "DATETIME": {"type": "date", "date_include_time": True, "date_format": "ISO"},
+    "ATTACHMENT": {"type": "file"},
+    "USER": {"type": "multiple_collaborators"},
+    "CREATED_AT": {"type": "created_on", "date_include_time": True},
+    "UPDATED_AT": {"type": "last_modified", "date_include_time": True},
+    "CREATED_BY": {"type": "created_by"},
+    "UPDATED_BY": {"type": "last_modified_by"},
+    "AUTONUMBER": {"type": "autonumber"},
+    "UUID": {"type": "uuid"},
+}
+
+
+def baserow_spec(spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A Baserow field object for a field spec in the ORM's terms (``{"name", "type",
+    "options", "allowMultipleEntries", "description"}``), or None for a type Baserow cannot
+    create from a spec alone (formulas, lookups, rollups: their expression is unknown).
+
+    Selects get no options: add them in Baserow (it refuses values that are not options).
+    """
+    kind = str(spec.get("type"))
+    options = spec.get("options") or {}
+    multiple = bool(spec.get("allowMultipleEntries"))
+    out: dict[str, Any]
+    if kind == "SELECT":
+        out = {"type": "multiple_select" if multiple else "single_select", "select_options": []}
+    elif kind == "LINKED_RECORD":
+        out = {
+            "type": "link_row",
+            "link_row_table_id": int(options["linkedTableId"]),
+            "link_row_multiple_relationships": multiple,
+        }
+    elif kind in _CREATE:
+        out = dict(_CREATE[kind])
+        if kind == "RATING" and options.get("max"):
+            out["max_value"] = options["max"]
+    else:
+        return None
+    out["name"] = spec["name"]
+    if spec.get("description"):
+        out["description"] = spec["description"]
+    return out

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from softr_orm import Model, fields
+from softr_orm import Model, cli, fields
 from softr_orm.backends.baserow import BaserowSession, BaserowTable
 from softr_orm.schema import check_models, create_table_for, inspect_database
 
@@ -15,7 +15,10 @@ pytestmark = pytest.mark.integration
 
 
 def test_create_check_and_inspect_a_baserow_table(
-    baserow: BaserowSession, baserow_server: Any
+    baserow: BaserowSession,
+    baserow_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A model's table is created with the JWT, checks clean, and inspects back to code."""
     name = f"Made {random.randrange(10**8)}"
@@ -60,5 +63,11 @@ def test_create_check_and_inspect_a_baserow_table(
         exec(compile(source, "<inspect>", "exec"), namespace)  # the generated models work
         generated = namespace[namespace["__all__"][0]]
         assert generated.objects.using(baserow).get(id=made.id).amount == made.amount
+        for variable in ("TOKEN", "URL", "EMAIL", "PASSWORD"):
+            monkeypatch.setenv(f"BASEROW_{variable}", getattr(baserow_server, variable.lower()))
+        capsys.readouterr()
+        code = cli.main(["inspect", "--baserow", baserow_server.database_id, "--table", name])
+        out = capsys.readouterr().out
+        assert code == 0 and source[source.index("from softr_orm") :] in out
     finally:
         baserow.backend.delete_table(table.id)

@@ -67,8 +67,12 @@ def _build(alias: str) -> BackendSession:
             f"settings.SOFTR has no alias {alias!r}; it has: {', '.join(config.aliases)}"
         )
     try:
+        if entry.backend == "baserow":
+            from softr_orm.backends.baserow.session import BaserowSession
+
+            return BaserowSession.from_env(**dict(entry.session_kwargs))
         return Session.from_env(**dict(entry.session_kwargs))
-    except ConfigurationError as error:
+    except (ConfigurationError, TypeError) as error:  # TypeError: a key the backend lacks
         raise ImproperlyConfigured(f"settings.SOFTR[{alias!r}]: {error}") from error
 
 

@@ -21,6 +21,11 @@ a key can stay out of ``settings.py``. Global: ``CHECK_SCHEMA`` (``False``, ``Tr
 ``"deploy"``; see :mod:`softr_orm.contrib.django.checks`) and ``CONFIGURE_DEFAULT`` (``True``:
 the default alias's session becomes :func:`softr_orm.default_session`).
 
+An alias with ``"BACKEND": "baserow"`` gets a
+:class:`~softr_orm.backends.baserow.BaserowSession` from ``TOKEN``, ``BASE_URL``, ``EMAIL``,
+``PASSWORD`` (and ``TIMEOUT``, ``MAX_RETRIES``, ``OPTIONS``), the gaps filled from
+``BASEROW_*`` as :meth:`BaserowSession.from_env` reads them.
+
 A misspelt key raises ``ImproperlyConfigured`` naming the keys that exist.
 """
 
@@ -46,8 +51,15 @@ ALIAS_KEYS = frozenset(
         "RATE_LIMIT",
         "OPTIONS",
         "MODELS",
+        "BACKEND",
+        "TOKEN",
+        "EMAIL",
+        "PASSWORD",
     }
 )
+#: ``BACKEND`` values: Softr (the default) or Baserow (``TOKEN``, ``BASE_URL``, and
+#: ``EMAIL``/``PASSWORD`` for schema calls; the environment's ``BASEROW_*`` fill the gaps).
+BACKENDS = ("softr", "baserow")
 GLOBAL_KEYS = frozenset({"CHECK_SCHEMA", "CONFIGURE_DEFAULT"})
 _SESSION_ARGS = {
     "API_KEY": "api_key",
@@ -56,6 +68,9 @@ _SESSION_ARGS = {
     "TIMEOUT": "timeout",
     "MAX_RETRIES": "max_retries",
     "RATE_LIMIT": "rate_limit",
+    "TOKEN": "token",
+    "EMAIL": "email",
+    "PASSWORD": "password",
 }
 
 
@@ -66,6 +81,7 @@ class AliasConfig:
     alias: str
     session_kwargs: Mapping[str, Any] = field(default_factory=dict)
     models: tuple[str | type, ...] = ()
+    backend: str = "softr"
 
 
 @dataclass(frozen=True)
@@ -112,7 +128,10 @@ def _alias(alias: str, raw: Mapping[str, Any], where: str) -> AliasConfig:
         raise ImproperlyConfigured(
             f"{where}['MODELS'] must list dotted paths of modules or model classes"
         )
-    return AliasConfig(alias=alias, session_kwargs=kwargs, models=tuple(models))
+    backend = raw.get("BACKEND") or "softr"
+    if backend not in BACKENDS:
+        raise ImproperlyConfigured(f"{where}['BACKEND'] must be one of {BACKENDS}, not {backend!r}")
+    return AliasConfig(alias=alias, session_kwargs=kwargs, models=tuple(models), backend=backend)
 
 
 def load(raw: Any = None) -> SoftrSettings:

@@ -245,3 +245,31 @@ def test_queryset_update_and_delete_use_batches(
     writes = [e for e in sent if e.method != "GET"]
     assert [(e.method, e.path.rsplit("/", 2)[-2]) for e in writes] == [("POST", "batch-delete")] * 2
     assert len(result.succeeded) == 201 and matched.count() == 0
+
+
+def test_files_round_trip_by_their_baserow_url(
+    baserow: BaserowSession, bound: None, baserow_server: Any, sent: list[RequestEvent]
+) -> None:
+    """A file uploaded to Baserow is written by its URL (sent as its stored name)."""
+    import requests
+
+    from softr_orm.fields.values import Attachment
+
+    uploaded = requests.post(
+        f"{baserow_server.url}/api/user-files/upload-file/",
+        headers={"Authorization": f"Token {baserow_server.token}"},
+        files={"file": ("notes.txt", b"hello baserow", "text/plain")},
+        timeout=30,
+    ).json()
+    task = Task.objects.using(baserow).create(title="with a file")
+    sent.clear()
+    task.files = [Attachment(url=uploaded["url"], filename="my notes.txt")]
+    task.save()
+    assert _body(sent[-1]) == {
+        bind(Task, baserow).ids["files"]: [
+            {"name": uploaded["name"], "visible_name": "my notes.txt"}
+        ]
+    }
+    (stored,) = Task.objects.using(baserow).get(id=task.id).files
+    assert (stored.filename, stored.id, stored.size) == ("my notes.txt", uploaded["name"], 13)
+    assert stored.type == "text/plain" and stored.url == uploaded["url"]

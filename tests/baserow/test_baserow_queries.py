@@ -222,7 +222,7 @@ TREES = st.recursive(LEAVES, _extend, max_leaves=6)
 
 
 @settings(
-    max_examples=100,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

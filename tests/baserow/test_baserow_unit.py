@@ -120,8 +120,10 @@ def test_write_forms_become_baserow_bodies() -> None:
         "field_10": [{"name": "abc.png", "visible_name": "a.png"}],
         "field_1": "t",
     }
-    with pytest.raises(ValueError, match="cannot store"):
+    with pytest.raises(errors.InvalidValue, match=r"table Tasks\.Files.*cannot store"):
         writer.body({"field_10": ["https://elsewhere.example/x.png"]})
+    with pytest.raises(errors.InvalidValue, match=r"Tasks\.Project"):
+        writer.body({"field_9": ["rec-abc"]})  # not a Baserow row id
     assert file_name("http://h/x.png") is None
     assert row_id("12") == 12 and row_id(3) == 3
     for bad in ("abc", "0", True, -1, None):

@@ -25,7 +25,7 @@ from softr_orm.backends.baserow.ordering import compile_order_by
 from softr_orm.backends.baserow.schema import BaserowTable
 from softr_orm.backends.baserow.values import Reader, Writer, row_id
 from softr_orm.backends.tree import FALSE, TRUE, Node
-from softr_orm.errors import ConfigurationError, InvalidValue, NotFound, QueryError
+from softr_orm.errors import ConfigurationError, NotFound, QueryError
 
 if TYPE_CHECKING:
     from softr_orm.backends.base import TableDefinition
@@ -218,11 +218,7 @@ class BaserowBackend:
         return ["database", "rows", "table", str(table_id), *rest]
 
     def _body(self, table_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-        _, _, writer = self._table(table_id)
-        try:
-            return writer.body(fields)
-        except ValueError as error:
-            raise InvalidValue(f"table {table_id}", "?", dict(fields), str(error)) from None
+        return self._table(table_id)[2].body(fields)
 
     def _id(self, record_id: Any) -> str:
         try:

@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from softr_orm.backends.base import Record
 from softr_orm.backends.baserow.schema import BaserowField, BaserowTable
+from softr_orm.errors import InvalidValue
 
 __all__ = [
     "Reader",
@@ -258,11 +259,23 @@ class Writer:
         return out
 
     def body(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        """The Baserow body (a new dict; keys stay ``field_<id>``)."""
+        """The Baserow body (a new dict; keys stay ``field_<id>``).
+
+        Raises:
+            InvalidValue: a value Baserow cannot take, naming the table and field.
+        """
         converters = self._converters
         if not converters:
             return dict(fields)
-        return {
-            key: (converters[key](value) if key in converters else value)
-            for key, value in fields.items()
-        }
+        out: dict[str, Any] = {}
+        for key, value in fields.items():
+            convert = converters.get(key)
+            try:
+                out[key] = value if convert is None else convert(value)
+            except ValueError as error:
+                live = self.table.field(key)
+                name = live.name if live is not None else key
+                raise InvalidValue(
+                    f"table {self.table.name or self.table.id}", name, value, str(error)
+                ) from None
+        return out

@@ -81,6 +81,9 @@ def test_every_field_type_round_trips(baserow: BaserowSession, bound: None) -> N
         "+49 30 1234",
     )
     assert again.stars == 4
+    again.stars = None  # cleared: Baserow stores 0, its "no rating"
+    again.save()
+    assert Task.objects.using(baserow).get(id=again.id).stars == 0
     assert again.spent == dt.timedelta(hours=1, minutes=30, seconds=5)
     assert isinstance(again.created, dt.datetime) and isinstance(again.modified, dt.datetime)
     assert again.creator is not None and again.creator.id and again.creator.name

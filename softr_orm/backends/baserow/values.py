@@ -204,6 +204,10 @@ def _select_list(value: Any) -> Any:
     return [] if value is None else value
 
 
+def _rating(value: Any) -> Any:
+    return 0 if value is None else value  # Baserow's rating is never null: 0 is "no rating"
+
+
 def file_name(url: str) -> str | None:
     """The stored file's name in a Baserow media URL (``.../user_files/<name>``), or None."""
     path = urlsplit(url).path
@@ -234,6 +238,8 @@ class Writer:
                 self._converters[field.id] = _collaborators
             elif kind == "multiple_select":
                 self._converters[field.id] = _select_list
+            elif kind == "rating":
+                self._converters[field.id] = _rating
             elif kind == "file":
                 self._converters[field.id] = self._files
 

@@ -167,14 +167,19 @@ class Reader:
 
     def records(self, rows: Sequence[Any]) -> list[Record]:
         """Every row of an answer as a record (non-objects are skipped). The hot path of
-        hydration: one pass per converted column, then one small dict per row."""
-        rows = [row for row in rows if type(row) is dict]
-        for key, convert in self.converters:
-            for row in rows:
+        hydration: each row is visited once, and gains one small dict around it."""
+        converters = self.converters
+        out: list[Record] = []
+        append = out.append
+        for row in rows:
+            if type(row) is not dict:
+                continue
+            for key, convert in converters:
                 value = row.get(key)
                 if value is not None:
                     row[key] = convert(value)
-        return [{"id": str(row.get("id")), "fields": row} for row in rows]
+            append({"id": str(row.get("id")), "fields": row})
+        return out
 
 
 # --- writes ---------------------------------------------------------------------------------

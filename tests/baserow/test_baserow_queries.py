@@ -152,8 +152,10 @@ def _holds(row: Row, attname: str, lookup: str, operand: Any) -> bool:
         }[lookup]
     if lookup == "in":
         return any(_holds(row, attname, "exact", item) for item in operand)
-    if lookup == "range":
+    if lookup == "range" or (lookup == "within" and isinstance(operand, tuple)):
         return _compare("gte", value, operand[0]) and _compare("lte", value, operand[1])
+    if lookup == "within":
+        return _compare("exact", value, operand)
     if lookup == "contains":
         return value is not None and operand.lower() in value.lower()
     return _compare(lookup, value, operand)
@@ -180,7 +182,8 @@ def _leaf(key: str, values: st.SearchStrategy[Any]) -> st.SearchStrategy[Q]:
 
 
 DAYS = st.sampled_from([*OFFSETS, 2]).map(lambda n: TODAY + dt.timedelta(days=n))
-DAY_OPERANDS = st.one_of(DAYS, st.sampled_from(sorted(TOKENS)))
+TOKEN_OPERANDS = st.sampled_from(sorted(TOKENS))
+DAY_OPERANDS = st.one_of(DAYS, TOKEN_OPERANDS)
 SCORE_VALUES = st.sampled_from([*SCORES, 7, -10])
 LEAVES = st.one_of(
     _leaf("name", st.sampled_from([*NAMES, "ALPHA", "zeta", None])),
@@ -205,6 +208,7 @@ LEAVES = st.one_of(
     _leaf("joined", st.one_of(DAY_OPERANDS, st.none())),
     *(_leaf(f"joined__{op}", DAY_OPERANDS) for op in ("gt", "gte", "lt", "lte")),
     _leaf("joined__range", st.tuples(DAYS, DAYS)),
+    _leaf("joined__within", st.one_of(TOKEN_OPERANDS, st.tuples(TOKEN_OPERANDS, TOKEN_OPERANDS))),
     _leaf("joined__isnull", st.booleans()),
 )
 

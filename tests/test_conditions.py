@@ -393,6 +393,12 @@ def test_record_id_lookups(name: str) -> None:
     assert record_ids(node) == ["r1", "r2"]
 
 
+def test_integer_record_ids_become_strings() -> None:
+    """Baserow's integer row ids are accepted and keyed as strings, like every id."""
+    assert res(Q(id=5)) == Condition(RECORD_ID_KEY, "exact", "5", "RECORD_ID", False, "Contact.id")
+    assert record_ids(res(Q(pk__in=[3, "4", 3]))) == ["3", "4"]
+
+
 def test_record_id_edge_cases() -> None:
     """id=None and id__in=[] match nothing; other lookups and bad ids are refused."""
     assert res(Q(id=None)) is FALSE
@@ -401,8 +407,9 @@ def test_record_id_edge_cases() -> None:
         res(Q(id__gt="a"))
     with pytest.raises(UnsupportedLookup):
         res(Q(pk__foo="a"))
-    with pytest.raises(InvalidValue):
-        res(Q(id=5))
+    for bad in (True, 0, -5, 2.5):
+        with pytest.raises(InvalidValue):
+            res(Q(id=bad))
     with pytest.raises(InvalidValue):
         res(Q(id__in="r1"))
     with pytest.raises(InvalidValue):

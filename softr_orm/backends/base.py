@@ -32,12 +32,14 @@ from softr_orm.http.session import HttpSession
 __all__ = [
     "Backend",
     "BackendSession",
+    "BatchBackend",
     "CompiledQuery",
     "FieldDefinition",
     "Ordering",
     "Record",
     "RecordPage",
     "TableDefinition",
+    "batch_backend",
 ]
 
 #: ``[(field id or pseudo-field, descending), ...]``, most significant first.
@@ -223,6 +225,42 @@ class Backend(Protocol):
         """Whether a condition on the record id (``RECORD_ID_KEY``) can go into a search of
         this table; when it cannot, the ORM fetches such records one GET at a time."""
         ...
+
+
+class BatchBackend(Backend, Protocol):
+    """A backend that also writes many records per request (Baserow's batch endpoints).
+
+    Optional: the ORM asks :func:`batch_backend` and falls back to one request per record
+    when a backend (Softr) has no batches. Each call takes 1 to :attr:`max_batch_size`
+    records and is all-or-nothing: it raises and writes nothing, or writes them all.
+    """
+
+    #: The most records one batch call takes.
+    max_batch_size: int
+
+    def create_records(
+        self, database_id: str, table_id: str, rows: Sequence[Mapping[str, Any]]
+    ) -> list[Record]:
+        """Create records from ``{field id: write form}`` dicts; returns them in order."""
+        ...
+
+    def update_records(
+        self, database_id: str, table_id: str, rows: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> list[Record]:
+        """Change the given fields of ``(record id, fields)`` pairs; returns the records."""
+        ...
+
+    def delete_records(self, database_id: str, table_id: str, record_ids: Sequence[str]) -> None:
+        """Delete records by id."""
+        ...
+
+
+def batch_backend(backend: Backend) -> BatchBackend | None:
+    """``backend`` when it writes in batches (a positive ``max_batch_size``), else None."""
+    size = getattr(backend, "max_batch_size", 0)
+    if isinstance(size, int) and size > 0 and hasattr(backend, "create_records"):
+        return backend  # type: ignore[return-value]
+    return None
 
 
 class BackendSession(HttpSession):

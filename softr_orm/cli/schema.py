@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from softr_orm.backends.base import BackendSession
+from softr_orm.backends.baserow.session import BaserowSession
 from softr_orm.backends.softr.session import Session
 from softr_orm.errors import ConfigurationError, SoftrError
 from softr_orm.schema.tools import (
@@ -34,9 +36,17 @@ def _add_session_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base-url", help="the Database API root (default: $SOFTR_BASE_URL, else Softr's)"
     )
+    parser.add_argument(
+        "--baserow",
+        action="store_true",
+        help="a Baserow database: $BASEROW_TOKEN, $BASEROW_URL (--base-url wins), and "
+        "$BASEROW_EMAIL/$BASEROW_PASSWORD to list a database's tables (docs/baserow.md)",
+    )
 
 
-def _session(args: argparse.Namespace, required: bool = True) -> Session | None:
+def _session(args: argparse.Namespace, required: bool = True) -> BackendSession | None:
+    if getattr(args, "baserow", False):
+        return BaserowSession.from_env(**({"base_url": args.base_url} if args.base_url else {}))
     overrides: dict[str, Any] = {}
     if args.api_key:
         overrides["api_key"] = args.api_key

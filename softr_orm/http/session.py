@@ -275,7 +275,7 @@ class HttpSession:
             raise ValueError(f"api must be one of {', '.join(self._roots)}, not {api!r}")
         if base_url is not None:
             root = check_base_url(base_url, "base_url")
-        rel_path = encode_path(path)
+        rel_path = encode_path(path) + ("/" if self.trailing_slash else "")
         url = root + rel_path
         query = encode_query(params)
         if query:
@@ -458,6 +458,8 @@ class HttpSession:
 
     #: APIs whose answers may be plain text rather than JSON (kept as text, not refused).
     text_apis: frozenset[str] = frozenset()
+    #: Whether every path ends with "/" (Baserow's do, and it never redirects to them).
+    trailing_slash: bool = False
 
     def bucket_for(self, kind: Kind, api: str) -> Literal["read", "write"]:
         """The rate-limit bucket of a call: reads of the default API are reads, the rest

@@ -68,6 +68,13 @@ class ModelOptions:
         default_factory=dict, repr=False, compare=False
     )
 
+    def __post_init__(self) -> None:
+        # Baserow's ids are integers (``database = 12``); the ORM keys everything by str.
+        for attr in ("database", "table"):
+            value = getattr(self, attr)
+            if isinstance(value, int) and not isinstance(value, bool):
+                setattr(self, attr, str(value))
+
     @property
     def name(self) -> str:
         return self.model.__name__

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from softr_orm.errors import BulkError, FieldError, ReadOnlyField
+from softr_orm.backends.base import batch_backend
+from softr_orm.errors import BulkError, FieldError, NotFound, ReadOnlyField
 from softr_orm.query.protocols import meta_of
 
 if TYPE_CHECKING:
@@ -113,6 +114,19 @@ def _run(
     return BulkResult(succeeded, failed)
 
 
+def _run_batches(
+    ids: list[str], action: Callable[[list[str]], None], size: int, progress: bool, desc: str
+) -> BulkResult:
+    """``_run`` for a backend with batch writes: one all-or-nothing request per ``size`` ids,
+    so a refused batch fails each of its records (and writes none of them)."""
+    chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
+    numbers = [str(n) for n in range(len(chunks))]
+    outcomes = _run(numbers, lambda n: action(chunks[int(n)]), progress, desc, 1)
+    succeeded = [i for n in outcomes.succeeded for i in chunks[int(n)]]
+    failed = {i: error for n, error in outcomes.failed.items() for i in chunks[int(n)]}
+    return BulkResult(succeeded, failed)
+
+
 def _matched_ids(qs: QuerySet[Any]) -> list[str]:
     return [i.id for i in qs.iterator() if i.id is not None]
 
@@ -142,6 +156,16 @@ def bulk_update(qs: QuerySet[Any], values: Mapping[str, Any]) -> BulkResult:
     if not body:
         return BulkResult(succeeded=ids)
 
+    batches = batch_backend(backend)
+    if batches is not None:
+
+        def patch_many(chunk: list[str]) -> None:
+            rows = [(record_id, body) for record_id in chunk]
+            batches.update_records(binding.database_id, binding.table_id, rows)
+
+        desc = f"update {model.__name__}"
+        return _run_batches(ids, patch_many, batches.max_batch_size, qs._progress, desc)
+
     def patch(record_id: str) -> None:
         backend.update_record(binding.database_id, binding.table_id, record_id, body)
 
@@ -157,6 +181,19 @@ def bulk_delete(qs: QuerySet[Any]) -> BulkResult:
     def delete(record_id: str) -> None:
         # A record deleted meanwhile is the outcome the caller asked for.
         backend.delete_record(binding.database_id, binding.table_id, record_id, missing_ok=True)
+
+    batches = batch_backend(backend)
+    if batches is not None:
+
+        def delete_many(chunk: list[str]) -> None:
+            try:
+                batches.delete_records(binding.database_id, binding.table_id, chunk)
+            except NotFound:  # one was deleted meanwhile: the rest one at a time
+                for record_id in chunk:
+                    delete(record_id)
+
+        desc = f"delete {qs.model.__name__}"
+        return _run_batches(ids, delete_many, batches.max_batch_size, qs._progress, desc)
 
     return _run(
         ids, delete, qs._progress, f"delete {qs.model.__name__}", backend.write_concurrency

@@ -252,6 +252,8 @@ class _Resolver:
         return Condition(RECORD_ID_KEY, "in", ids, "RECORD_ID", False, label)
 
     def record_id(self, name: str, value: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return str(value)  # Baserow's row ids are integers; the ORM keys them as str
         if not isinstance(value, str) or not value:
             raise InvalidValue(self.model, name, value, "a record id is a non-empty string")
         return value

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from softr_orm.backends.base import BackendSession
+from softr_orm.backends.baserow.schema import BaserowTable
+from softr_orm.backends.baserow.session import BaserowSession
 from softr_orm.backends.softr.session import Session
 from softr_orm.constants import FIELD_TYPES
 from softr_orm.errors import ConfigurationError, SchemaError
@@ -21,6 +23,7 @@ from softr_orm.fields import Field, LinkedRecord, Raw
 from softr_orm.models.base import Model
 from softr_orm.query.binding import _state, forget, resolve_table
 from softr_orm.query.databases import effective_database
+from softr_orm.schema.baserow import create_on_baserow
 
 if TYPE_CHECKING:
     from softr_orm.backends.softr.resources import Table
@@ -136,8 +139,9 @@ def create_table_for(
     *,
     primary: str | None = None,
     description: str | None = None,
-) -> Table:
-    """Create a Softr table with the fields ``model`` declares, and return it.
+) -> Table | BaserowTable:
+    """Create a table with the fields ``model`` declares (on Softr, or on Baserow through a
+    ``BaserowSession`` with a JWT), and return it.
 
     The table is named ``Meta.table`` when that is a name, else (no ``Meta.table``, or a pinned
     table id, which Softr cannot reuse) after the class, in ``database_id`` (else
@@ -167,14 +171,20 @@ def create_table_for(
         SchemaError: the table exists already, or a link target cannot be resolved.
     """
     meta = model._meta_or_fail()
-    session = softr_session(meta.get_session(session), "create_table_for")
+    given = meta.get_session(session)
+    baserow = given.backend if isinstance(given, BaserowSession) else None
+    session = given if baserow is not None else softr_session(given, "create_table_for")
     database_id = database_id or effective_database(meta.database, session)
     if not database_id:
         raise ConfigurationError(
             f"create_table_for({model.__name__}): pass database_id or set Meta.database"
         )
     name = _table_name(model)
-    existing = session.api.list_tables(database_id)
+    existing: Iterable[Table | BaserowTable] = (
+        baserow.list_tables(database_id)
+        if baserow is not None
+        else softr_session(session, "create_table_for").api.list_tables(database_id)
+    )
     clash = next(
         (t for t in existing if name in (t.id, t.name) or meta.table in (t.id, t.name)), None
     )
@@ -212,22 +222,20 @@ def create_table_for(
                 continue
             spec["options"] = {"linkedTableId": target}
         specs.append(spec)
-    if not any(_field_type(f) == "RECORD_ID" for f in meta.fields.values()):
-        specs.append(_record_id_spec(meta.fields.values()))
-    table = session.api.create_table(
-        database_id,
-        name,
-        fields=specs,
-        description=description,
-        primary_field_name=primary_name,
-    )
-    for spec in later:  # links of the model to itself
-        options: dict[str, Any] = {"linkedTableId": table.id}
-        if spec.get("allowMultipleEntries"):
-            options["allowMultipleEntries"] = True  # add-field has no top-level key for it
-        session.api.add_field(database_id, table.id, spec["name"], spec["type"], options=options)
-    if later:
-        table = session.api.get_table(database_id, table.id)
+    table: Table | BaserowTable
+    if baserow is not None:
+        table = create_on_baserow(baserow, database_id, name, specs, later, primary_name)
+    else:
+        table = _create_on_softr(
+            softr_session(session, "create_table_for"),
+            model,
+            database_id,
+            name,
+            specs,
+            later,
+            primary_name,
+            description,
+        )
     if skipped:
         logger.warning(
             "create_table_for(%s): not created (define them in Softr): %s",
@@ -242,4 +250,35 @@ def create_table_for(
     state = _state(session)
     with state.lock:
         state.table_lists.pop(database_id, None)
+    return table
+
+
+def _create_on_softr(
+    session: Session,
+    model: type[Model],
+    database_id: str,
+    name: str,
+    specs: list[dict[str, Any]],
+    later: list[dict[str, Any]],
+    primary_name: str | None,
+    description: str | None,
+) -> Table:
+    """The Softr side of :func:`create_table_for`: the table with its fields and a RECORD_ID
+    field, then the links of the model to itself."""
+    if not any(_field_type(f) == "RECORD_ID" for f in model._meta.fields.values()):
+        specs = [*specs, _record_id_spec(model._meta.fields.values())]
+    table = session.api.create_table(
+        database_id,
+        name,
+        fields=specs,
+        description=description,
+        primary_field_name=primary_name,
+    )
+    for spec in later:  # links of the model to itself
+        options: dict[str, Any] = {"linkedTableId": table.id}
+        if spec.get("allowMultipleEntries"):
+            options["allowMultipleEntries"] = True  # add-field has no top-level key for it
+        session.api.add_field(database_id, table.id, spec["name"], spec["type"], options=options)
+    if later:
+        table = session.api.get_table(database_id, table.id)
     return table

@@ -8,7 +8,8 @@
   reverse of inspect, a new Softr table with the fields a model declares.
 
 It sits above the models layer (:mod:`softr_orm.models`) and uses the binding of
-:mod:`softr_orm.query.binding` to read live tables.
+:mod:`softr_orm.query.binding` to read live tables. Baserow databases are handled too
+(:mod:`softr_orm.schema.baserow`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 from softr_orm.backends.base import BackendSession
+from softr_orm.backends.baserow.session import BaserowSession
 from softr_orm.errors import (
     APIError,
     ConfigurationError,
@@ -123,6 +125,17 @@ def inspect_database(
         SchemaError: a table in ``tables`` does not exist (or its name is ambiguous).
     """
     stream = sys.stderr if stream is None else stream
+    if isinstance(session, BaserowSession):
+        # Baserow: the tables through the seam (JWT or the token's listing); no views.
+        listed_tables = cast("list[Table]", session.backend.list_tables(database_id))
+        return codegen.generate_module(
+            listed_tables,
+            database_id=database_id,
+            database_name=None,
+            only=None if tables is None else _select(listed_tables, tables),
+            views={},
+            command=command,
+        )
     api = softr_session(session, "inspect_database").api
     database_name: str | None
     try:

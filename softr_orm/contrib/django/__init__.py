@@ -68,8 +68,14 @@ def _build(alias: str) -> BackendSession:
             f"settings.SOFTR has no alias {alias!r}; it has: {', '.join(config.aliases)}"
         )
     try:
-        session = Session.from_env(**dict(entry.session_kwargs))
-    except ConfigurationError as error:
+        session: BackendSession
+        if entry.backend == "baserow":
+            from softr_orm.backends.baserow.session import BaserowSession
+
+            session = BaserowSession.from_env(**dict(entry.session_kwargs))
+        else:
+            session = Session.from_env(**dict(entry.session_kwargs))
+    except (ConfigurationError, TypeError) as error:  # TypeError: a key the backend lacks
         raise ImproperlyConfigured(f"settings.SOFTR[{alias!r}]: {error}") from error
     map_databases(session, entry.databases)
     return session

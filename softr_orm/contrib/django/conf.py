@@ -23,6 +23,11 @@ a key can stay out of ``settings.py``. Global: ``CHECK_SCHEMA`` (``False``, ``Tr
 ``"deploy"``; see :mod:`softr_orm.contrib.django.checks`) and ``CONFIGURE_DEFAULT`` (``True``:
 the default alias's session becomes :func:`softr_orm.default_session`).
 
+An alias with ``"BACKEND": "baserow"`` gets a
+:class:`~softr_orm.backends.baserow.BaserowSession` from ``TOKEN``, ``BASE_URL``, ``EMAIL``,
+``PASSWORD`` (and ``TIMEOUT``, ``MAX_RETRIES``, ``OPTIONS``), the gaps filled from
+``BASEROW_*`` as :meth:`BaserowSession.from_env` reads them.
+
 A misspelt key raises ``ImproperlyConfigured`` naming the keys that exist.
 """
 
@@ -49,8 +54,15 @@ ALIAS_KEYS = frozenset(
         "OPTIONS",
         "MODELS",
         "DATABASES",
+        "BACKEND",
+        "TOKEN",
+        "EMAIL",
+        "PASSWORD",
     }
 )
+#: ``BACKEND`` values: Softr (the default) or Baserow (``TOKEN``, ``BASE_URL``, and
+#: ``EMAIL``/``PASSWORD`` for schema calls; the environment's ``BASEROW_*`` fill the gaps).
+BACKENDS = ("softr", "baserow")
 GLOBAL_KEYS = frozenset({"CHECK_SCHEMA", "CONFIGURE_DEFAULT"})
 _SESSION_ARGS = {
     "API_KEY": "api_key",
@@ -59,6 +71,9 @@ _SESSION_ARGS = {
     "TIMEOUT": "timeout",
     "MAX_RETRIES": "max_retries",
     "RATE_LIMIT": "rate_limit",
+    "TOKEN": "token",
+    "EMAIL": "email",
+    "PASSWORD": "password",
 }
 
 
@@ -70,6 +85,7 @@ class AliasConfig:
     session_kwargs: Mapping[str, Any] = field(default_factory=dict)
     models: tuple[str | type, ...] = ()
     databases: Mapping[str, str] = field(default_factory=dict)
+    backend: str = "softr"
 
 
 @dataclass(frozen=True)
@@ -124,8 +140,15 @@ def _alias(alias: str, raw: Mapping[str, Any], where: str) -> AliasConfig:
             f"{where}['DATABASES'] must map database ids to database ids, e.g. "
             '{"<id in Meta.database>": "<id to use>"}'
         )
+    backend = raw.get("BACKEND") or "softr"
+    if backend not in BACKENDS:
+        raise ImproperlyConfigured(f"{where}['BACKEND'] must be one of {BACKENDS}, not {backend!r}")
     return AliasConfig(
-        alias=alias, session_kwargs=kwargs, models=tuple(models), databases=dict(databases)
+        alias=alias,
+        session_kwargs=kwargs,
+        models=tuple(models),
+        databases=dict(databases),
+        backend=backend,
     )
 
 

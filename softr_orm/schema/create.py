@@ -60,7 +60,7 @@ def _field_type(declared: Field[Any]) -> str | None:
 
 
 def _link_target(
-    declared: LinkedRecord[Any], model: type[Model], session: Session, database_id: str
+    declared: LinkedRecord[Any], model: type[Model], session: BackendSession, database_id: str
 ) -> str | None:
     """The table id a link points to; None for a link to the model itself (added later)."""
     try:

@@ -28,8 +28,17 @@ if TYPE_CHECKING:
     from .server import Emulator
     from .softr import EmulatorApp, create_app
     from .store import Store, StoreError
+    from .store.datafile import DataFileError
 
-__all__ = ["DEMO_DATABASE_ID", "Emulator", "EmulatorApp", "Store", "StoreError", "create_app"]
+__all__ = [
+    "DEMO_DATABASE_ID",
+    "DataFileError",
+    "Emulator",
+    "EmulatorApp",
+    "Store",
+    "StoreError",
+    "create_app",
+]
 
 _LAZY = {
     "Emulator": ".server",
@@ -37,6 +46,7 @@ _LAZY = {
     "create_app": ".softr",
     "Store": ".store",
     "StoreError": ".store",
+    "DataFileError": ".store.datafile",
 }
 
 

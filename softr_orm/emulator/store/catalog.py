@@ -11,12 +11,15 @@ changes themselves live above it (:mod:`.core`, :mod:`.records`, :mod:`.fieldops
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .errors import not_found
+from .datafile import DataFileError
+from .errors import StoreError, not_found
 from .ids import IdFactory
 from .persist import SCHEMA_VERSION, Persistence
 from .state import (
@@ -30,11 +33,15 @@ from .state import (
     WorkspaceState,
 )
 from .timestamps import format_instant
+from .values import stored_value_problem
 
 __all__ = ["DEFAULT_APP_DOMAIN", "Catalog"]
 
 #: The app every new store knows, so the Users API works out of the box.
 DEFAULT_APP_DOMAIN = "demo.softr.app"
+
+log = logging.getLogger("softr_orm.emulator")
+_META_KEYS = ("schema_version", "admin_token", "default_token_id", "jwt_secret")
 
 
 class Catalog:
@@ -67,8 +74,18 @@ class Catalog:
         self.databases: dict[str, DatabaseState] = {}
         self.apps: dict[str, AppState] = {}
         self._seq = 0
+        #: Every record row found damaged so far (tables are read lazily): table id, record
+        #: id, what is wrong. Shown by the admin health route.
+        self.damaged: list[dict[str, str]] = []
         with self.lock:
-            self._load()
+            try:
+                self._load()
+            except DataFileError:
+                self.persist.close()
+                raise
+            except (sqlite3.DatabaseError, ValueError, TypeError, KeyError) as exc:
+                self.persist.close()
+                raise DataFileError(data, f"has a damaged row outside records ({exc!r})") from exc
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -85,11 +102,38 @@ class Catalog:
             + [0]
         )
         self.apps = {app.domain: app for app in self.persist.load_apps()}
-        if self.persist.get_meta("schema_version") is None:
-            self._bootstrap()
-        self.admin_token = self.persist.get_meta("admin_token") or ""
-        self.default_token = self.tokens[self.persist.get_meta("default_token_id") or ""]
-        self.jwt_secret = bytes.fromhex(self.persist.get_meta("jwt_secret") or "")
+        meta = {key: self.persist.get_meta(key) for key in _META_KEYS}
+        if not any(meta.values()) and not self.persist.has_content():
+            self._bootstrap()  # a new file (or one whose first start never finished)
+            meta = {key: self.persist.get_meta(key) for key in _META_KEYS}
+        self._check_meta(meta)
+        self.admin_token = meta["admin_token"] or ""
+        self.default_token = self.tokens[meta["default_token_id"] or ""]
+        self.jwt_secret = bytes.fromhex(meta["jwt_secret"] or "")
+
+    def _check_meta(self, meta: Mapping[str, str | None]) -> None:
+        """Refuse a file whose metadata is missing or foreign: never bootstrap over data."""
+        path = self.persist.path
+        missing = [key for key, value in meta.items() if not value]
+        if missing:
+            raise DataFileError(
+                path,
+                f"holds data but its emulator metadata is missing or incomplete"
+                f" ({', '.join(missing)} not in its meta table)",
+            )
+        if meta["schema_version"] != SCHEMA_VERSION:
+            raise DataFileError(
+                path,
+                f"has schema version {meta['schema_version']!r}, which this emulator does not"
+                f" know (it writes {SCHEMA_VERSION!r})",
+                "open it with the softr-orm version that wrote it",
+            )
+        if meta["default_token_id"] not in self.tokens:
+            raise DataFileError(path, "names a default API key that is not in its tokens table")
+        try:
+            bytes.fromhex(meta["jwt_secret"] or "")
+        except ValueError:
+            raise DataFileError(path, "has a JWT secret that is not hexadecimal") from None
 
     def _bootstrap(self) -> None:
         now = self.now()
@@ -207,9 +251,46 @@ class Catalog:
         return view
 
     def records_of(self, table: TableState) -> dict[str, RecordState]:
-        """The table's records in creation order (loaded from SQLite on first use)."""
+        """The table's records in creation order (loaded from SQLite on first use).
+
+        Rows that cannot be read (malformed columns or JSON, a value of the wrong shape for its
+        field) are kept aside in ``table.damaged`` and logged once, so that one bad row costs
+        one record, not the table.
+        """
         if table.records is None:
             with self.lock:
                 if table.records is None:
-                    table.records = self.persist.load_records(table.id)
+                    records, damaged = self.persist.load_records(table.id)
+                    for rec in list(records.values()):
+                        for field_id, value in rec.values.items():
+                            definition = table.fields.get(field_id)
+                            problem = definition and stored_value_problem(definition, value)
+                            if problem:
+                                damaged[rec.id] = problem
+                                del records[rec.id]
+                                break
+                    for record_id, problem in damaged.items():
+                        self._report_damaged(table, record_id, problem)
+                    table.damaged = damaged
+                    table.records = records
         return table.records
+
+    def _report_damaged(self, table: TableState, record_id: str, problem: str) -> None:
+        self.damaged.append({"tableId": table.id, "recordId": record_id, "problem": problem})
+        log.warning(
+            "data file %r: record %r of table %r (%s) is damaged and not served: %s",
+            self.persist.path,
+            record_id,
+            table.name,
+            table.id,
+            problem,
+        )
+
+    def damaged_record(self, table: TableState, record_id: str) -> StoreError:
+        """The error for a request naming a record the store could not read."""
+        return StoreError(
+            "INTERNAL_SERVER_ERROR",
+            f"record '{record_id}' is damaged in the emulator's data file and cannot be served"
+            f" ({table.damaged[record_id]}); delete it, or repair the file",
+            {"recordId": record_id, "damaged": True},
+        )

@@ -274,7 +274,7 @@ class Store(Catalog):
         with self.lock:
             db = self.database(database_id)
             table = self.table(database_id, table_id)
-            count = len(self.records_of(table))
+            count = len(self.records_of(table)) + len(table.damaged)
             if count and not force:
                 raise bad_request(
                     f"table '{table_id}' still has {count} record(s);"

@@ -28,6 +28,11 @@ __all__ = ["Records"]
 _Changed = dict[tuple[str, str], tuple[TableState, RecordState]]
 
 
+def _taken(table: TableState, records: dict[str, RecordState]) -> Mapping[str, object]:
+    """Ids a new record must not take: the table's records and its damaged rows."""
+    return records if not table.damaged else {**records, **table.damaged}
+
+
 class _WriteContext:
     """Implements :class:`values.WriteContext` for one write, collecting new choices."""
 
@@ -79,6 +84,8 @@ class Records:
     def get(self, table: TableState, record_id: str) -> RecordState:
         rec = self.all(table).get(record_id)
         if rec is None:
+            if record_id in table.damaged:
+                raise self.store.damaged_record(table, record_id)
             raise not_found("Record", record_id)
         return rec
 
@@ -149,7 +156,7 @@ class Records:
                     table.next_seq += 1
                     table.autonumber += 1
                     rec = RecordState(
-                        id=store.unique_id(store.ids.record_id, records),
+                        id=store.unique_id(store.ids.record_id, _taken(table, records)),
                         seq=table.next_seq,
                         values={},
                         created_at=now,
@@ -188,6 +195,17 @@ class Records:
     def delete(self, table: TableState, record_id: str) -> None:
         store = self.store
         with store.lock:
+            self.all(table)
+            if record_id in table.damaged:  # the way to get rid of a row nobody can read
+                with store.persist.transaction():
+                    store.persist.delete_record(table.id, record_id)
+                del table.damaged[record_id]
+                store.damaged[:] = [
+                    entry
+                    for entry in store.damaged
+                    if (entry["tableId"], entry["recordId"]) != (table.id, record_id)
+                ]
+                return
             rec = self.get(table, record_id)
             records = self.all(table)
             db = store.database(table.database_id)

@@ -100,6 +100,9 @@ class TableState:
     records: dict[str, RecordState] | None = None
     #: Highest record ``seq`` ever issued for this table (persisted with the records).
     next_seq: int = 0
+    #: Rows of the data file that could not be read as records: record id -> what is wrong.
+    #: Their ids stay taken; they are reported, not served, and can be deleted.
+    damaged: dict[str, str] = field(default_factory=dict)
 
     def field_by_name(self, name: str) -> dict[str, Any] | None:
         for definition in self.fields.values():

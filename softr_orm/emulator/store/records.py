@@ -91,26 +91,45 @@ class Records:
 
     # --- validation -------------------------------------------------------------------------
 
+    @staticmethod
+    def _field(table: TableState, key: str, by_name: bool) -> dict[str, Any]:
+        """The field a ``fields`` key names: an id, or with ``by_name`` a name (names first)."""
+        definition = (table.field_by_name(key) if by_name else None) or table.fields.get(key)
+        if definition is None:
+            how = "field names or ids" if by_name else "field ids, or names with fieldNames=true"
+            raise StoreError(
+                "UNKNOWN_FIELD",
+                f"Unknown field '{key}' in table '{table.name}' (write with {how})",
+                {"fieldId": key},
+            )
+        return definition
+
     def _validate(
-        self, table: TableState, fields: Any, ctx: _WriteContext, *, creating: bool
+        self,
+        table: TableState,
+        fields: Any,
+        ctx: _WriteContext,
+        *,
+        creating: bool,
+        by_name: bool = False,
     ) -> dict[str, Any]:
         if not isinstance(fields, Mapping):
             raise bad_request("'fields' must be an object keyed by field id")
         changes: dict[str, Any] = {}
         for key, value in fields.items():
-            definition = table.fields.get(key)
-            if definition is None:
-                raise StoreError(
-                    "UNKNOWN_FIELD",
-                    f"Unknown field '{key}' in table '{table.name}' (write with field ids)",
-                    {"fieldId": key},
+            definition = self._field(table, key, by_name)
+            field_id = definition["id"]
+            if field_id in changes:
+                raise bad_request(
+                    f"Field '{definition['name']}' ({field_id}) is given twice (by name and id)",
+                    fieldId=field_id,
                 )
             stored = validate_value(definition, value, ctx)
             if stored is None and definition.get("required"):
                 raise validation_error(
-                    f"Field '{definition['name']}' ({key}) is required", definition["id"]
+                    f"Field '{definition['name']}' ({field_id}) is required", field_id
                 )
-            changes[key] = stored
+            changes[field_id] = stored
         if creating:
             for definition in table.fields.values():
                 if definition.get("required") and changes.get(definition["id"]) is None:
@@ -129,9 +148,11 @@ class Records:
         *,
         user_id: str | None,
         at: dt.datetime | None = None,
+        by_name: bool = False,
     ) -> RecordState:
-        """Create one record from a ``fields`` object keyed by field id."""
-        return self.create_many(table, [fields], user_id=user_id, at=at)[0]
+        """Create one record from a ``fields`` object keyed by field id (or, with ``by_name``,
+        by field name or id, as ``?fieldNames=true`` writes)."""
+        return self.create_many(table, [fields], user_id=user_id, at=at, by_name=by_name)[0]
 
     def create_many(
         self,
@@ -140,13 +161,17 @@ class Records:
         *,
         user_id: str | None,
         at: dt.datetime | None = None,
+        by_name: bool = False,
     ) -> list[RecordState]:
         """Create several records in one transaction (the emulator's bulk helper)."""
         store = self.store
         with store.lock:
             records = self.all(table)
             ctx = _WriteContext(store, table)
-            validated = [self._validate(table, fields, ctx, creating=True) for fields in items]
+            validated = [
+                self._validate(table, fields, ctx, creating=True, by_name=by_name)
+                for fields in items
+            ]
             now = format_instant(at) if at is not None else store.now()
             changed: _Changed = {}
             created: list[RecordState] = []
@@ -174,14 +199,20 @@ class Records:
             return created
 
     def update(
-        self, table: TableState, record_id: str, fields: Any, *, user_id: str | None
+        self,
+        table: TableState,
+        record_id: str,
+        fields: Any,
+        *,
+        user_id: str | None,
+        by_name: bool = False,
     ) -> RecordState:
         """PATCH semantics: only the given fields change; null (or "" / []) clears."""
         store = self.store
         with store.lock:
             rec = self.get(table, record_id)
             ctx = _WriteContext(store, table)
-            changes = self._validate(table, fields, ctx, creating=False)
+            changes = self._validate(table, fields, ctx, creating=False, by_name=by_name)
             now = store.now()
             changed: _Changed = {(table.id, rec.id): (table, rec)}
             with store.persist.transaction():

@@ -43,16 +43,23 @@ Semantics (the "Filter semantics" section of the project contracts):
   id/label, lists element-wise after flattening). The operator is checked against the looked-up
   type only when the field's ``options["returnedField"]["type"]`` names it.
 
-Validation: ``BAD_REQUEST`` for an unknown operator, missing or foreign keys for the operator's
-kind (binary needs ``rightSide``, unary takes nothing else, range needs ``lowerBound`` and
-``upperBound``, compound needs a ``conditions`` list of objects), a right side of the wrong JSON
-type, an unknown relative date token, compound nesting deeper than ``max_depth`` (the root
-compound is level 1; leaves do not count), or an operator meaningless for the field type (the
-"no" cells of softr-api.md §3.5; text operators are allowed on multi-valued fields as the
-contract says). ``UNKNOWN_FIELD`` for a ``leftSide``/``sortingField`` that is neither a field id
-nor a pseudo-field. ``VALIDATION_ERROR`` for a right side of the right JSON type that cannot be
-read for the field: a non-numeric string for a number, a string that is neither an ISO date nor
-a relative token for a date, a non-finite or out-of-range number.
+Validation: ``BAD_REQUEST`` for an unknown operator, keys the operator's kind needs but misses
+(binary needs ``rightSide``, range needs ``lowerBound`` and ``upperBound``, compound needs a
+``conditions`` list of objects), a key outside Softr's one condition shape (``operator``,
+``leftSide``, ``rightSide``, ``lowerBound``, ``upperBound``, ``conditions``), a right side of
+the wrong JSON type, an unknown relative date token, compound nesting deeper than
+``max_depth`` (the root compound is level 1; leaves do not count), or an operator meaningless
+for the field type (the "no" cells of softr-api.md §3.5; text operators are allowed on
+multi-valued fields as the contract says). ``UNKNOWN_FIELD`` for a ``leftSide``/
+``sortingField`` that is neither a field id nor a pseudo-field. ``VALIDATION_ERROR`` for a right
+side of the right JSON type that cannot be read for the field: a non-numeric string for a
+number, a string that is neither an ISO date nor a relative token for a date, a non-finite or
+out-of-range number.
+
+Lenient where Softr is (docs/emulator.md lists the sources): a filter without ``condition``
+(``{}``, or ``condition: null``) is no filter; keys of another kind are ignored (an ``AND``
+carrying a ``leftSide``, an ``IS_EMPTY`` carrying a ``rightSide``); a CHECKBOX compares with
+``"true"`` / ``"false"`` strings as with booleans.
 
 An ``AND`` without conditions matches everything, an ``OR`` without conditions nothing.
 """
@@ -69,6 +76,7 @@ from .dynamic import DynamicTests
 from .kinds import (
     ALLOWED,
     CHECKBOX,
+    CONDITION_KEYS,
     DATE,
     DYNAMIC,
     KEYS_BY_KIND,
@@ -124,13 +132,13 @@ class _Compiler:
         kind = OPERATOR_KIND[operator]
         expected = KEYS_BY_KIND[kind]
         missing = sorted(expected - node.keys())
-        foreign = sorted(short_repr(key) for key in node.keys() - expected)
+        foreign = sorted(short_repr(key) for key in node.keys() - CONDITION_KEYS)
         if missing or foreign:
             what = []
             if missing:
                 what.append(f"missing {', '.join(missing)}")
             if foreign:
-                what.append(f"unexpected {', '.join(foreign)}")
+                what.append(f"unknown {', '.join(foreign)}")
             raise FilterError(
                 "BAD_REQUEST",
                 f"{operator} condition: {'; '.join(what)} (takes {', '.join(sorted(expected))})",
@@ -230,8 +238,13 @@ class _Compiler:
         if op == "IS_EMPTY":
             return lambda record: record.get(key) is not True
         wanted = args[0]
+        if isinstance(wanted, str) and wanted.lower() in ("true", "false"):
+            wanted = wanted.lower() == "true"  # as Softr's own n8n node sends it
         if not isinstance(wanted, bool):
-            leaf.fail("BAD_REQUEST", f"rightSide must be a boolean, got {json_type(wanted)}")
+            leaf.fail(
+                "BAD_REQUEST",
+                f'rightSide must be a boolean (or "true" / "false"), got {json_type(wanted)}',
+            )
         if wanted:
             return lambda record: record.get(key) is True
         return lambda record: record.get(key) is not True
@@ -292,12 +305,14 @@ def compile_filter(
     """
     if filter_obj is None:
         return always
-    if not isinstance(filter_obj, Mapping) or set(filter_obj.keys()) != {"condition"}:
+    if not isinstance(filter_obj, Mapping) or not set(filter_obj.keys()) <= {"condition"}:
         raise FilterError(
             "BAD_REQUEST",
-            'filter must be an object with exactly one key, "condition"',
+            'filter must be an object whose only key is "condition"',
             {"path": "filter"},
         )
+    if filter_obj.get("condition") is None:  # the OpenAPI file makes it optional: no filter
+        return always
     moment = now if now is not None else datetime.now(timezone.utc)
     try:
         return _Compiler(fields, moment, max_depth).condition(

@@ -11,6 +11,7 @@ changes themselves live above it (:mod:`.core`, :mod:`.records`, :mod:`.fieldops
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import secrets
 import sqlite3
@@ -63,7 +64,10 @@ class Catalog:
     ) -> None:
         self.lock = threading.RLock()
         self.ids = IdFactory(id_seed)
-        self.persist = Persistence(data, on_failure=self._reload)
+        #: Moves on with every committed change (and every reload): what was computed from the
+        #: data at one version is valid exactly as long as the version stays.
+        self.version = 0
+        self.persist = Persistence(data, on_failure=self._reload, on_commit=self._committed)
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         #: Set by the admin "now" route: relative dates and new timestamps use it.
         self.now_override: dt.datetime | None = None
@@ -156,12 +160,16 @@ class Catalog:
             self.persist.set_meta("jwt_secret", secrets.token_hex(32))
             self.persist.set_meta("schema_version", SCHEMA_VERSION)
 
+    def _committed(self) -> None:
+        self.version += 1
+
     def _reload(self) -> None:
         """Forget memory and read the file again: after SQLite refused a change (disk full, I/O
         error), whatever the change had already done to the in-memory objects is undone, so
         that the store never shows what the file does not hold. Records are read back lazily.
         """
         with self.lock:
+            self.version += 1
             self.users, self.workspaces, self.tokens, self._tokens_by_secret = {}, {}, {}, {}
             self.databases, self.apps = {}, {}
             self._load()
@@ -272,6 +280,8 @@ class Catalog:
                     for record_id, problem in damaged.items():
                         self._report_damaged(table, record_id, problem)
                     table.damaged = damaged
+                    stamps = [rec.created_at for rec in records.values()]
+                    table.created_sorted = all(a <= b for a, b in itertools.pairwise(stamps))
                     table.records = records
         return table.records
 

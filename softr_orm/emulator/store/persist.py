@@ -91,8 +91,16 @@ def _json(value: Any) -> str:
 class Persistence:
     """Row-level reads and writes; knows SQL, not Softr."""
 
-    def __init__(self, path: str, *, on_failure: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        on_failure: Callable[[], None] | None = None,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
         self.path = path
+        #: Called after every committed transaction (the store counts its versions with it).
+        self.on_commit = on_commit
         #: Called (with the transaction rolled back) when SQLite refuses a write; the store
         #: uses it to bring its memory back to what the file holds.
         self.on_failure = on_failure
@@ -156,6 +164,8 @@ class Persistence:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._failed(exc)
+            if self.on_commit is not None:
+                self.on_commit()
         finally:
             self._depth = 0
 

@@ -190,6 +190,8 @@ class Records:
                         updated_by=user_id,
                         autonumber=table.autonumber,
                     )
+                    if records and rec.created_at < next(reversed(records.values())).created_at:
+                        table.created_sorted = False  # a clock set back
                     records[rec.id] = rec
                     changed[(table.id, rec.id)] = (table, rec)
                     self._apply(table, rec, changes, changed, now=now, user_id=user_id)

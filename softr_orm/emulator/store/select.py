@@ -1,45 +1,78 @@
 """Selecting records: filter, sort and page a table for list, view and search requests.
 
-Filters and sorts are compiled by :mod:`.search` (validation included); records are offered to
-them as lazy read-format mappings, so a condition on one field never formats the others.
+A page should cost in proportion to the page, not to the table:
+
+* A table's records are kept in creation order, and the store knows whether their
+  ``created_at`` stamps are still in that order (``TableState.created_sorted``; only a clock
+  set back with ``set_now`` breaks it). So an unfiltered page in creation order, or sorted by
+  ``created_at`` ascending (the order of every softr-orm scan), is a slice of the records:
+  nothing else is read, nothing is sorted, nothing is re-checked.
+* Any other selection (a filter, another sort) is computed once and kept, per table, until the
+  store changes (``Catalog.version``; any committed write moves it) or the day changes (relative
+  date tokens). The following pages of the same search are then slices too.
+
+Filters and sorts are compiled by :mod:`.search` (validation included), reading the store's
+record objects directly: plain stored values straight from ``RecordState.values``, SELECT
+conditions by choice id, computed values through the request's :class:`.reader.Reader` (only
+for the fields a condition names).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from operator import methodcaller
 from typing import Any
 
 from .catalog import Catalog
 from .reader import STORED_AS_READ, Reader
-from .search import FieldInfo, compile_filter, compile_sorting
+from .search import Access, FieldInfo, compile_filter, compile_sorting
+from .search.conditions import conjuncts
+from .search.matchers import always
 from .state import RecordState, TableState
 
-__all__ = ["RecordView", "field_infos", "select_records"]
+__all__ = ["MAX_FILTER_DEPTH", "field_infos", "select_records"]
 
 #: Deepest AND/OR nesting a search may use (Softr documents none for REST).
 MAX_FILTER_DEPTH = 16
+#: Selections kept per table (each is a list of references to the table's records).
+CACHED_SELECTIONS = 16
+
+_CREATED_ASC = (("created_at", "ASC"),)
+
+Getter = Callable[[RecordState], Any]
 
 
-class _Getters(dict[str, Callable[[RecordState], Any]]):
+class _Getters:
     """Per-request value readers by field id (or pseudo-field), built on first use.
 
     Plain stored types read the stored value directly and SELECT reads the choice object,
-    skipping :class:`Reader`'s general path: a search over 10,000 records calls these tens of
-    thousands of times. Everything else goes through the reader (which caches computed values).
+    skipping :class:`Reader`'s general path: a search over 100,000 records calls these hundreds
+    of thousands of times. Everything else goes through the reader (which caches computed
+    values).
     """
 
     def __init__(self, reader: Reader, table: TableState) -> None:
-        super().__init__()
         self.reader = reader
         self.table = table
+        self._read: dict[str, Getter] = {}
 
-    def __missing__(self, key: str) -> Callable[[RecordState], Any]:
-        getter = self._build(key)
-        self[key] = getter
+    def read(self, key: str) -> Getter:
+        getter = self._read.get(key)
+        if getter is None:
+            getter = self._read[key] = self._build(key)
         return getter
 
-    def _build(self, key: str) -> Callable[[RecordState], Any]:
+    def stored(self, key: str) -> Getter | None:
+        """The stored form of a SELECT field (choice ids), for conditions decided per choice."""
+        field = self.table.fields.get(key)
+        if field is None or field["type"] != "SELECT":
+            return None
+        return lambda rec: rec.values.get(key)
+
+    def _build(self, key: str) -> Getter:
         field = self.table.fields.get(key)
         if field is None:
             if key == "created_at":
@@ -61,36 +94,29 @@ class _Getters(dict[str, Callable[[RecordState], Any]]):
         return lambda rec: reader.value(table, rec, field)
 
 
-class RecordView(Mapping[str, Any]):
-    """One record as the filter evaluator and sorter see it: field id -> read value (computed
-    on demand), plus the ``created_at`` / ``updated_at`` pseudo-fields.
+class _NotPlain(Exception):
+    """A condition names a field whose value is not the record's stored value (computed,
+    pseudo-field, or a read shape such as a SELECT's choice object)."""
 
-    The filter pass re-points one view at each record in turn (``rec`` is settable) rather
-    than allocating 10,000 of them.
-    """
 
-    __slots__ = ("getters", "rec")
+class _Values:
+    """Reading a record's ``values`` dict itself, with C-level getters (``dict.get``), for
+    filters that only name plain stored fields: no Python call per field read at all."""
 
-    def __init__(self, getters: _Getters, rec: RecordState) -> None:
-        self.getters = getters
-        self.rec = rec
+    def __init__(self, table: TableState) -> None:
+        self.table = table
 
-    def get(self, key: str, default: Any = None) -> Any:
-        value = self.getters[key](self.rec)
-        return default if value is None else value
+    def read(self, key: str) -> Getter:
+        field = self.table.fields.get(key)
+        if field is None or not (field["type"] in STORED_AS_READ or field["type"] == "CHECKBOX"):
+            raise _NotPlain(key)  # (CHECKBOX: the stored None/True/False answer "is True")
+        return methodcaller("get", key)
 
-    def __getitem__(self, key: str) -> Any:
-        if key not in self.getters.table.fields and key not in ("created_at", "updated_at"):
-            raise KeyError(key)
-        return self.getters[key](self.rec)
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self.getters.table.fields
-        yield "created_at"
-        yield "updated_at"
-
-    def __len__(self) -> int:
-        return len(self.getters.table.fields) + 2
+    def stored(self, key: str) -> Getter | None:
+        field = self.table.fields.get(key)
+        if field is None or field["type"] != "SELECT":
+            return None
+        return methodcaller("get", key)
 
 
 def field_infos(table: TableState) -> dict[str, FieldInfo]:
@@ -105,6 +131,30 @@ def field_infos(table: TableState) -> dict[str, FieldInfo]:
         )
         for field_id, definition in table.fields.items()
     }
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable image of a JSON value that keeps types apart (``1``, ``True``, ``"1"``,
+    ``Decimal("1.0")`` all differ), to key cached selections by the request body."""
+    if isinstance(value, Mapping):
+        return ("{", tuple(sorted((str(k), _frozen(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple)):
+        return ("[", tuple(_frozen(v) for v in value))
+    if isinstance(value, Decimal):
+        return ("d", str(value))
+    return (type(value).__name__, value)
+
+
+def _sort_plan(sorting: Any) -> tuple[tuple[Any, Any], ...] | None:
+    """``((field, direction), ...)`` of a valid sorting, else None (let the compiler judge)."""
+    if not isinstance(sorting, list):
+        return None
+    plan = []
+    for entry in sorting:
+        if not isinstance(entry, Mapping):
+            return None
+        plan.append((entry.get("sortingField"), entry.get("sortType", "ASC")))
+    return tuple(plan)
 
 
 def select_records(
@@ -125,53 +175,64 @@ def select_records(
         FilterError: the filter or sorting is invalid (BAD_REQUEST, UNKNOWN_FIELD or
             VALIDATION_ERROR, as the filter compiler decided).
     """
-    infos = field_infos(table)
-    predicate = compile_filter(filter_obj, infos, now=store.now_dt(), max_depth=MAX_FILTER_DEPTH)
-    sorter = compile_sorting(sorting, infos) if sorting else None
     records = store.records_of(table)
-    if filter_obj is None and sorter is None:
-        matched = list(records.values())
-        return matched[offset : offset + limit], len(matched)
+    infos = field_infos(table)
+    now = store.now_dt()
     getters = _Getters(reader, table)
-    if filter_obj is None:
-        selected = list(records.values())
+    access = Access(read=getters.read, stored=getters.stored)
+    # Compiling validates every request, and costs microseconds: it is never skipped.
+    # First try reading the records' value dicts directly, else the record objects.
+    values = _Values(table)
+    try:
+        predicate = compile_filter(
+            filter_obj,
+            infos,
+            now=now,
+            max_depth=MAX_FILTER_DEPTH,
+            access=Access(read=values.read, stored=values.stored),
+        )
+        on_values = True
+    except _NotPlain:
+        predicate = compile_filter(
+            filter_obj, infos, now=now, max_depth=MAX_FILTER_DEPTH, access=access
+        )
+        on_values = False
+    sorter = compile_sorting(sorting, infos, access=access) if sorting else None
+    in_creation_order = sorter is None or (
+        _sort_plan(sorting) == _CREATED_ASC and table.created_sorted
+    )
+    if predicate is always and in_creation_order:
+        return _page(records.values(), offset, limit), len(records)
+    key = _selection_key(filter_obj, sorting, store.now_override or now.date())
+    cached = table.selections.get(key) if key is not None else None
+    if cached is not None and cached[0] == store.version:
+        selected = cached[1]
     else:
-        probe = RecordView(getters, _NO_RECORD)
-        selected = []
-        for rec in records.values():
-            probe.rec = rec
-            if predicate(probe):
-                selected.append(rec)
-    if sorter is not None and not _already_in_creation_order(sorting, selected):
-        ordered = sorter([RecordView(getters, rec) for rec in selected])
-        selected = [view.rec for view in ordered if isinstance(view, RecordView)]
+        selected = list(records.values())
+        for part in conjuncts(predicate):  # each AND part over the survivors of the last
+            if on_values:
+                selected = [rec for rec in selected if part(rec.values)]
+            else:
+                selected = [rec for rec in selected if part(rec)]
+        if not in_creation_order and sorter is not None:
+            selected = sorter(selected)
+        if key is not None:
+            if len(table.selections) >= CACHED_SELECTIONS:
+                del table.selections[next(iter(table.selections))]
+            table.selections[key] = (store.version, selected)
     return selected[offset : offset + limit], len(selected)
 
 
-def _already_in_creation_order(sorting: Any, records: list[RecordState]) -> bool:
-    """Whether ``sorting`` is ``created_at`` ascending and the records already stand so.
-
-    That is the order every full scan of softr_orm asks for, page after page. Records are
-    kept in creation order, so one linear check of the timestamps (uniform ISO strings, so
-    they compare as text) usually spares a full sort of the table for every page; a clock
-    set back with ``set_now`` can break the order, and then the records are sorted as usual.
-    """
-    if not (isinstance(sorting, list) and len(sorting) == 1 and isinstance(sorting[0], dict)):
-        return False
-    entry = sorting[0]
-    if entry.get("sortingField") != "created_at" or entry.get("sortType", "ASC") != "ASC":
-        return False
-    stamps = [rec.created_at for rec in records]
-    return all(a <= b for a, b in itertools.pairwise(stamps))
+def _page(records: Iterable[RecordState], offset: int, limit: int) -> list[RecordState]:
+    """``records[offset:offset + limit]`` without copying the records before ``offset``."""
+    if offset > sys.maxsize or limit > sys.maxsize:
+        return list(records)[offset : offset + limit]
+    return list(itertools.islice(records, offset, offset + limit))
 
 
-_NO_RECORD = RecordState(
-    id="",
-    seq=0,
-    values={},
-    created_at="",
-    updated_at="",
-    created_by=None,
-    updated_by=None,
-    autonumber=0,
-)
+def _selection_key(filter_obj: Any, sorting: Any, day: Any) -> Any:
+    """The cache key of a selection, or None when the body is too deep to key (not kept)."""
+    try:
+        return (_frozen(filter_obj), _frozen(sorting), day)
+    except RecursionError:
+        return None

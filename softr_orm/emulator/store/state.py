@@ -103,6 +103,11 @@ class TableState:
     #: Rows of the data file that could not be read as records: record id -> what is wrong.
     #: Their ids stay taken; they are reported, not served, and can be deleted.
     damaged: dict[str, str] = field(default_factory=dict)
+    #: Whether ``records`` (in creation order) also stand in ``created_at`` order: only a clock
+    #: set back breaks it. Pages sorted by ``created_at`` ascending are then plain slices.
+    created_sorted: bool = True
+    #: Selections computed for searches (see :mod:`.select`): key -> (store version, records).
+    selections: dict[Any, tuple[int, list[RecordState]]] = field(default_factory=dict)
 
     def field_by_name(self, name: str) -> dict[str, Any] | None:
         for definition in self.fields.values():

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from .conditions import compile_filter
 from .kinds import FieldInfo, FilterError
+from .matchers import Access
 from .sorting import compile_sorting
 
-__all__ = ["FieldInfo", "FilterError", "compile_filter", "compile_sorting"]
+__all__ = ["Access", "FieldInfo", "FilterError", "compile_filter", "compile_sorting"]

@@ -66,6 +66,7 @@ An ``AND`` without conditions matches everything, an ``OR`` without conditions n
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -93,6 +94,8 @@ from .kinds import (
 )
 from .leaf import Leaf, check_shape
 from .matchers import (
+    Access,
+    Getter,
     Predicate,
     Record,
     always,
@@ -105,11 +108,14 @@ from .matchers import (
 )
 from .operands import json_type, reader_for, short_repr
 
-__all__ = ["compile_filter"]
+__all__ = ["compile_filter", "conjuncts"]
 
 
 class _Compiler:
-    def __init__(self, fields: Mapping[str, FieldInfo], now: datetime, max_depth: int) -> None:
+    def __init__(
+        self, fields: Mapping[str, FieldInfo], now: datetime, max_depth: int, access: Access
+    ) -> None:
+        self.access = access
         self.fields = fields
         self.now = now
         self.max_depth = max_depth
@@ -207,36 +213,59 @@ class _Compiler:
     def positive(
         self, leaf: Leaf, op: str, kind: str, multiple: bool, args: tuple[Any, ...]
     ) -> Predicate:
-        key = leaf.left
         if kind == CHECKBOX:
-            return self.checkbox(leaf, op, key, args)
+            return self.checkbox(leaf, op, self.access.read(leaf.left), args)
         read = reader_for(kind, multiple)
         if op == "IS_EMPTY":
-            return lambda record: read(record.get(key)) is None
+            get = self.access.read(leaf.left)
+            return lambda record: read(get(record)) is None
         check_shape(leaf, op, args)
         if op == "HAS_ALL_OF" and not args[0]:
             return always
+        if kind == SELECT and not multiple:
+            by_choice = self.by_choice(leaf, op, args)
+            if by_choice is not None:
+                return by_choice
+        get = self.access.read(leaf.left)
         if kind == DYNAMIC:
             test = DynamicTests(leaf).build(op, args)
         elif kind in MULTI_KINDS and (multiple or kind != SELECT):
             test = keys_test(leaf, op, args)
         elif kind in (TEXT, SELECT):
-            return fused(kind, key, text_test(leaf, op, args))
+            return fused(kind, get, text_test(leaf, op, args))
         elif kind == NUMBER:
-            return fused(kind, key, number_test(leaf, op, args))
+            return fused(kind, get, number_test(leaf, op, args))
         else:
             ranges = [leaf.date_range(arg) for arg in args]
-            return fused(kind, key, date_test(op, ranges))
+            return fused(kind, get, date_test(op, ranges))
 
         def pred(record: Record) -> bool:
-            value = read(record.get(key))
+            value = read(get(record))
             return value is not None and test(value)
 
         return pred
 
-    def checkbox(self, leaf: Leaf, op: str, key: str, args: tuple[Any, ...]) -> Predicate:
+    def by_choice(self, leaf: Leaf, op: str, args: tuple[Any, ...]) -> Predicate | None:
+        """A single SELECT condition decided once per choice, when stored values (choice ids)
+        can be read: the record then matches when its choice is one of those that match."""
+        stored = self.access.stored(leaf.left)
+        choices = leaf.info.options.get("choices") if leaf.info is not None else None
+        if stored is None or not isinstance(choices, list):
+            return None
+        test = text_test(leaf, op, args)
+        matching = frozenset(
+            choice["id"]
+            for choice in choices
+            if isinstance(choice, Mapping)
+            and isinstance(choice.get("label"), str)
+            and choice["label"]
+            and test(choice["label"].casefold())
+        )
+        return lambda record: type(choice_id := stored(record)) is str and choice_id in matching
+
+    def checkbox(self, leaf: Leaf, op: str, get: Getter, args: tuple[Any, ...]) -> Predicate:
         if op == "IS_EMPTY":
-            return lambda record: record.get(key) is not True
+            return lambda record: get(record) is not True
         wanted = args[0]
         if isinstance(wanted, str) and wanted.lower() in ("true", "false"):
             wanted = wanted.lower() == "true"  # as Softr's own n8n node sends it
@@ -246,8 +275,8 @@ class _Compiler:
                 f'rightSide must be a boolean (or "true" / "false"), got {json_type(wanted)}',
             )
         if wanted:
-            return lambda record: record.get(key) is True
-        return lambda record: record.get(key) is not True
+            return lambda record: get(record) is True
+        return lambda record: get(record) is not True
 
 
 def _all_of(preds: list[Predicate]) -> Predicate:
@@ -257,15 +286,30 @@ def _all_of(preds: list[Predicate]) -> Predicate:
         return preds[0]
     if len(preds) == 2:
         first, second = preds
-        return lambda record: first(record) and second(record)
-    if len(preds) == 3:
+        pred: Predicate = lambda record: first(record) and second(record)  # noqa: E731
+    elif len(preds) == 3:
         first, second, third = preds
-        return lambda record: first(record) and second(record) and third(record)
-
-    def pred(record: Record) -> bool:
-        return all(each(record) for each in preds)
-
+        pred = lambda record: first(record) and second(record) and third(record)  # noqa: E731
+    else:
+        pred = lambda record: all(each(record) for each in preds)  # noqa: E731
+    _CONJUNCTS[pred] = tuple(part for each in preds for part in conjuncts(each))
     return pred
+
+
+#: AND predicate -> its parts (kept beside the function: a function cannot be typed to carry
+#: an attribute). Weak, so predicates are freed with their compiled filter.
+_CONJUNCTS: weakref.WeakKeyDictionary[Predicate, tuple[Predicate, ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def conjuncts(predicate: Predicate) -> tuple[Predicate, ...]:
+    """The predicates whose AND ``predicate`` is (itself alone when it is no AND).
+
+    Filtering a list with each part in turn, each pass over the survivors of the previous one,
+    selects the same records as ``predicate`` with one call less per record and part.
+    """
+    return _CONJUNCTS.get(predicate, (predicate,))
 
 
 def _any_of(preds: list[Predicate]) -> Predicate:
@@ -286,7 +330,8 @@ def compile_filter(
     *,
     now: datetime | None = None,
     max_depth: int = 16,
-) -> Callable[[Mapping[str, Any]], bool]:
+    access: Access | None = None,
+) -> Callable[[Any], bool]:
     """Validate a search ``filter`` and compile it into a record predicate.
 
     Args:
@@ -295,6 +340,9 @@ def compile_filter(
         fields: the table's fields by field id.
         now: reference instant for relative date tokens (default: the current time, UTC).
         max_depth: deepest allowed nesting of ``AND``/``OR`` (the root compound is level 1).
+        access: how to read records; by default they are mappings (field id -> read-format
+            value, plus ``created_at``/``updated_at``). The store passes getters that read its
+            record objects directly.
 
     Returns:
         A function telling whether a record (field id -> read-format value, plus
@@ -315,7 +363,7 @@ def compile_filter(
         return always
     moment = now if now is not None else datetime.now(timezone.utc)
     try:
-        return _Compiler(fields, moment, max_depth).condition(
+        return _Compiler(fields, moment, max_depth, access or Access()).condition(
             filter_obj["condition"], "filter.condition", 0
         )
     except RecursionError:

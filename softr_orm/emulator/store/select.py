@@ -12,9 +12,10 @@ A page should cost in proportion to the page, not to the table:
   date tokens). The following pages of the same search are then slices too.
 
 Filters and sorts are compiled by :mod:`.search` (validation included), reading the store's
-record objects directly: plain stored values straight from ``RecordState.values``, SELECT
-conditions by choice id, computed values through the request's :class:`.reader.Reader` (only
-for the fields a condition names).
+record objects directly: plain stored values straight from ``RecordState.values``, single
+SELECT conditions by choice id (decided once per choice, not formatted per record), computed
+values through the request's :class:`.reader.Reader` (only for the fields a condition names).
+Only the page is formatted for the answer.
 """
 
 from __future__ import annotations
@@ -23,13 +24,11 @@ import itertools
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from operator import methodcaller
 from typing import Any
 
 from .catalog import Catalog
 from .reader import STORED_AS_READ, Reader
 from .search import Access, FieldInfo, compile_filter, compile_sorting
-from .search.conditions import conjuncts
 from .search.matchers import always
 from .state import RecordState, TableState
 
@@ -94,31 +93,6 @@ class _Getters:
         return lambda rec: reader.value(table, rec, field)
 
 
-class _NotPlain(Exception):
-    """A condition names a field whose value is not the record's stored value (computed,
-    pseudo-field, or a read shape such as a SELECT's choice object)."""
-
-
-class _Values:
-    """Reading a record's ``values`` dict itself, with C-level getters (``dict.get``), for
-    filters that only name plain stored fields: no Python call per field read at all."""
-
-    def __init__(self, table: TableState) -> None:
-        self.table = table
-
-    def read(self, key: str) -> Getter:
-        field = self.table.fields.get(key)
-        if field is None or not (field["type"] in STORED_AS_READ or field["type"] == "CHECKBOX"):
-            raise _NotPlain(key)  # (CHECKBOX: the stored None/True/False answer "is True")
-        return methodcaller("get", key)
-
-    def stored(self, key: str) -> Getter | None:
-        field = self.table.fields.get(key)
-        if field is None or field["type"] != "SELECT":
-            return None
-        return methodcaller("get", key)
-
-
 def field_infos(table: TableState) -> dict[str, FieldInfo]:
     """What the filter compiler needs to know about each field of a table."""
     return {
@@ -181,22 +155,9 @@ def select_records(
     getters = _Getters(reader, table)
     access = Access(read=getters.read, stored=getters.stored)
     # Compiling validates every request, and costs microseconds: it is never skipped.
-    # First try reading the records' value dicts directly, else the record objects.
-    values = _Values(table)
-    try:
-        predicate = compile_filter(
-            filter_obj,
-            infos,
-            now=now,
-            max_depth=MAX_FILTER_DEPTH,
-            access=Access(read=values.read, stored=values.stored),
-        )
-        on_values = True
-    except _NotPlain:
-        predicate = compile_filter(
-            filter_obj, infos, now=now, max_depth=MAX_FILTER_DEPTH, access=access
-        )
-        on_values = False
+    predicate = compile_filter(
+        filter_obj, infos, now=now, max_depth=MAX_FILTER_DEPTH, access=access
+    )
     sorter = compile_sorting(sorting, infos, access=access) if sorting else None
     in_creation_order = sorter is None or (
         _sort_plan(sorting) == _CREATED_ASC and table.created_sorted
@@ -208,12 +169,7 @@ def select_records(
     if cached is not None and cached[0] == store.version:
         selected = cached[1]
     else:
-        selected = list(records.values())
-        for part in conjuncts(predicate):  # each AND part over the survivors of the last
-            if on_values:
-                selected = [rec for rec in selected if part(rec.values)]
-            else:
-                selected = [rec for rec in selected if part(rec)]
+        selected = [rec for rec in records.values() if predicate(rec)]
         if not in_creation_order and sorter is not None:
             selected = sorter(selected)
         if key is not None:

@@ -66,7 +66,6 @@ An ``AND`` without conditions matches everything, an ``OR`` without conditions n
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -108,7 +107,7 @@ from .matchers import (
 )
 from .operands import json_type, reader_for, short_repr
 
-__all__ = ["compile_filter", "conjuncts"]
+__all__ = ["compile_filter"]
 
 
 class _Compiler:
@@ -286,30 +285,15 @@ def _all_of(preds: list[Predicate]) -> Predicate:
         return preds[0]
     if len(preds) == 2:
         first, second = preds
-        pred: Predicate = lambda record: first(record) and second(record)  # noqa: E731
-    elif len(preds) == 3:
+        return lambda record: first(record) and second(record)
+    if len(preds) == 3:
         first, second, third = preds
-        pred = lambda record: first(record) and second(record) and third(record)  # noqa: E731
-    else:
-        pred = lambda record: all(each(record) for each in preds)  # noqa: E731
-    _CONJUNCTS[pred] = tuple(part for each in preds for part in conjuncts(each))
+        return lambda record: first(record) and second(record) and third(record)
+
+    def pred(record: Record) -> bool:
+        return all(each(record) for each in preds)
+
     return pred
-
-
-#: AND predicate -> its parts (kept beside the function: a function cannot be typed to carry
-#: an attribute). Weak, so predicates are freed with their compiled filter.
-_CONJUNCTS: weakref.WeakKeyDictionary[Predicate, tuple[Predicate, ...]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def conjuncts(predicate: Predicate) -> tuple[Predicate, ...]:
-    """The predicates whose AND ``predicate`` is (itself alone when it is no AND).
-
-    Filtering a list with each part in turn, each pass over the survivors of the previous one,
-    selects the same records as ``predicate`` with one call less per record and part.
-    """
-    return _CONJUNCTS.get(predicate, (predicate,))
 
 
 def _any_of(preds: list[Predicate]) -> Predicate:

@@ -159,3 +159,50 @@ def test_compound_filters_and_sorts_select_the_same(
         assert _selected(s, table, filter_obj, sorting) == _reference(
             s, table, filter_obj, sorting
         ), root
+
+
+def test_kept_selections_follow_interleaved_writes() -> None:
+    """Searches asked again and again while records are created, updated and deleted (and a
+    new SELECT choice appears) always select what a fresh evaluation would."""
+    s = Store()
+    db = s.create_database({"workspaceId": s.default_token.workspace_ids[0], "name": "W"})
+    table = s.create_table(db.id, {"name": "T", "fields": FIELDS})
+    f = {d["name"]: d["id"] for d in table.fields.values()}
+    s.fields.update(table, f["Sel"], {"options": {"allowToAddNewChoice": True}})
+    rng = random.Random(21)
+
+    def row() -> dict[str, Any]:
+        return {
+            f["Text"]: rng.choice(["alpha", "beta", "gamma", None]),
+            f["Num"]: rng.choice([1, 5, 12, None]),
+            f["Check"]: rng.random() < 0.5,
+            f["Sel"]: rng.choice(["Open", "Closed", None, "Brand new"]),
+        }
+
+    s.records.create_many(table, [row() for _ in range(60)], user_id=None)
+    searches = [
+        ({"condition": {"operator": "GREATER_THAN", "leftSide": f["Num"], "rightSide": 3}}, None),
+        ({"condition": {"operator": "IS", "leftSide": f["Sel"], "rightSide": "brand new"}}, None),
+        (
+            {"condition": {"operator": "CONTAINS", "leftSide": f["Text"], "rightSide": "a"}},
+            [{"sortingField": "created_at", "sortType": "ASC"}],
+        ),
+        ({"condition": {"operator": "IS", "leftSide": f["Check"], "rightSide": True}}, None),
+        (
+            {"condition": {"operator": "IS_NOT_EMPTY", "leftSide": f["Text"]}},
+            [{"sortingField": f["Num"], "sortType": "DESC"}],
+        ),
+    ]
+    for step in range(120):
+        filter_obj, sorting = searches[step % len(searches)]
+        assert _selected(s, table, filter_obj, sorting) == _reference(
+            s, table, filter_obj, sorting
+        ), (step, filter_obj)
+        ids = list(s.records_of(table))
+        action = rng.random()
+        if action < 0.4 or not ids:
+            s.records.create(table, row(), user_id=None)
+        elif action < 0.8:
+            s.records.update(table, rng.choice(ids), row(), user_id=None)
+        else:
+            s.records.delete(table, rng.choice(ids))

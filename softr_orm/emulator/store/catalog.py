@@ -16,6 +16,7 @@ import logging
 import secrets
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -42,6 +43,8 @@ __all__ = ["DEFAULT_APP_DOMAIN", "Catalog"]
 DEFAULT_APP_DOMAIN = "demo.softr.app"
 
 log = logging.getLogger("softr_orm.emulator")
+#: How many committed changes the journal remembers (see :meth:`Catalog.changes_since`).
+JOURNAL_LENGTH = 512
 _META_KEYS = ("schema_version", "admin_token", "default_token_id", "jwt_secret")
 
 
@@ -67,6 +70,11 @@ class Catalog:
         #: Moves on with every committed change (and every reload): what was computed from the
         #: data at one version is valid exactly as long as the version stays.
         self.version = 0
+        #: (version, record ids changed by that commit per table id, or None when it may have
+        #: changed anything: a schema change, a reload, a write that noted nothing).
+        self._journal: deque[tuple[int, dict[str, set[str]] | None]] = deque(maxlen=JOURNAL_LENGTH)
+        self._noted: dict[str, set[str]] = {}
+        self._noted_all = False
         self.persist = Persistence(data, on_failure=self._reload, on_commit=self._committed)
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         #: Set by the admin "now" route: relative dates and new timestamps use it.
@@ -162,6 +170,38 @@ class Catalog:
 
     def _committed(self) -> None:
         self.version += 1
+        noted = None if self._noted_all or not self._noted else self._noted
+        self._journal.append((self.version, noted))
+        self._noted, self._noted_all = {}, False
+
+    def note_records(self, table_id: str, record_ids: Iterable[str]) -> None:
+        """Record writes of the open transaction: only these records of the table changed."""
+        self._noted.setdefault(table_id, set()).update(record_ids)
+
+    def note_schema(self) -> None:
+        """The open transaction changes more than records (a field's choices, say)."""
+        self._noted_all = True
+
+    def changes_since(self, version: int, table_id: str) -> set[str] | None:
+        """The ids of the table's records that commits after ``version`` changed (created,
+        updated, deleted), or None when that cannot be told: a commit changed something else,
+        or the journal no longer reaches back that far."""
+        if version == self.version:
+            return set()
+        if (
+            not self._journal
+            or self._journal[0][0] > version + 1
+            or self._journal[-1][0] != self.version  # every version has its entry
+        ):
+            return None
+        changed: set[str] = set()
+        for committed, noted in self._journal:
+            if committed <= version:
+                continue
+            if noted is None:
+                return None
+            changed |= noted.get(table_id, set())
+        return changed
 
     def _reload(self) -> None:
         """Forget memory and read the file again: after SQLite refused a change (disk full, I/O
@@ -170,6 +210,8 @@ class Catalog:
         """
         with self.lock:
             self.version += 1
+            self._journal.append((self.version, None))
+            self._noted, self._noted_all = {}, False
             self.users, self.workspaces, self.tokens, self._tokens_by_secret = {}, {}, {}, {}
             self.databases, self.apps = {}, {}
             self._load()

@@ -232,6 +232,7 @@ class Records:
             if record_id in table.damaged:  # the way to get rid of a row nobody can read
                 with store.persist.transaction():
                     store.persist.delete_record(table.id, record_id)
+                    store.note_records(table.id, [record_id])
                 del table.damaged[record_id]
                 store.damaged[:] = [
                     entry
@@ -247,6 +248,7 @@ class Records:
             with store.persist.transaction():
                 del records[rec.id]
                 store.persist.delete_record(table.id, rec.id)
+                store.note_records(table.id, [rec.id])
                 for other in db.tables.values():
                     for definition in other.fields.values():
                         options = definition["options"]
@@ -281,6 +283,7 @@ class Records:
         for field_id, choices in ctx.new_choices.items():
             table.fields[field_id]["options"].setdefault("choices", []).extend(choices)
         self.store.persist.save_table(table)
+        self.store.note_schema()
 
     def _apply(
         self,
@@ -377,3 +380,4 @@ class Records:
                 by_table.setdefault(table_id, []).append(rec)
         for table_id, recs in by_table.items():
             self.store.persist.save_records(table_id, recs)
+            self.store.note_records(table_id, (rec.id for rec in recs))

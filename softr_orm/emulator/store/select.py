@@ -20,10 +20,13 @@ Only the page is formatted for the answer.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from .catalog import Catalog
@@ -40,6 +43,23 @@ MAX_FILTER_DEPTH = 16
 CACHED_SELECTIONS = 16
 
 _CREATED_ASC = (("created_at", "ASC"),)
+#: Types whose read value comes from the record alone (plus its table's own definition).
+_PLAIN_TYPES = frozenset(
+    {*STORED_AS_READ, "CHECKBOX", "SELECT", "ATTACHMENT", "CREATED_AT", "UPDATED_AT"}
+    | {"AUTONUMBER", "RECORD_ID"}
+)
+_SEQ = attrgetter("seq")
+
+
+@dataclass
+class Kept:
+    """A selection kept for later pages: valid at ``version``; ``predicate`` is set when later
+    record writes can be applied to it (see :func:`_caught_up`)."""
+
+    version: int
+    records: list[RecordState]
+    predicate: Callable[[Any], bool] | None
+
 
 Getter = Callable[[RecordState], Any]
 
@@ -57,8 +77,11 @@ class _Getters:
         self.reader = reader
         self.table = table
         self._read: dict[str, Getter] = {}
+        #: Every field (or pseudo-field) a compiled filter or sort reads.
+        self.requested: set[str] = set()
 
     def read(self, key: str) -> Getter:
+        self.requested.add(key)
         getter = self._read.get(key)
         if getter is None:
             getter = self._read[key] = self._build(key)
@@ -66,6 +89,7 @@ class _Getters:
 
     def stored(self, key: str) -> Getter | None:
         """The stored form of a SELECT field (choice ids), for conditions decided per choice."""
+        self.requested.add(key)
         field = self.table.fields.get(key)
         if field is None or field["type"] != "SELECT":
             return None
@@ -165,18 +189,47 @@ def select_records(
     if predicate is always and in_creation_order:
         return _page(records.values(), offset, limit), len(records)
     key = _selection_key(filter_obj, sorting, store.now_override or now.date())
-    cached = table.selections.get(key) if key is not None else None
-    if cached is not None and cached[0] == store.version:
-        selected = cached[1]
-    else:
+    kept = table.selections.get(key) if key is not None else None
+    if kept is not None and kept.version != store.version:
+        kept = _caught_up(store, table, kept)
+    if kept is None:
         selected = [rec for rec in records.values() if predicate(rec)]
         if not in_creation_order and sorter is not None:
             selected = sorter(selected)
+        # Only a selection in creation order over the table's own plain values can follow
+        # record writes (see _caught_up); any other is recomputed after a change.
+        follows = in_creation_order and getters.requested <= _plain_keys(table)
+        kept = Kept(store.version, selected, predicate if follows else None)
         if key is not None:
             if len(table.selections) >= CACHED_SELECTIONS:
                 del table.selections[next(iter(table.selections))]
-            table.selections[key] = (store.version, selected)
-    return selected[offset : offset + limit], len(selected)
+            table.selections[key] = kept
+    return kept.records[offset : offset + limit], len(kept.records)
+
+
+def _plain_keys(table: TableState) -> set[str]:
+    """Fields (and pseudo-fields) whose read value depends on nothing but the record itself
+    and the table's own definition: a write elsewhere cannot change it."""
+    keys = {fid for fid, field in table.fields.items() if field["type"] in _PLAIN_TYPES}
+    return keys | {"created_at", "updated_at"}
+
+
+def _caught_up(store: Catalog, table: TableState, kept: Kept) -> Kept | None:
+    """``kept`` brought up to the store's version without a full pass when only records of
+    this table changed since: those records leave the selection and come back where they
+    belong (creation order) if they still match. None when it must be recomputed."""
+    changed = store.changes_since(kept.version, table.id)
+    if changed is None or kept.predicate is None or not table.created_sorted:
+        return None
+    predicate = kept.predicate
+    records = store.records_of(table)
+    selected = [rec for rec in kept.records if rec.id not in changed] if changed else kept.records
+    for record_id in changed:
+        rec = records.get(record_id)
+        if rec is not None and predicate(rec):
+            bisect.insort(selected, rec, key=_SEQ)
+    kept.version, kept.records = store.version, selected
+    return kept
 
 
 def _page(records: Iterable[RecordState], offset: int, limit: int) -> list[RecordState]:

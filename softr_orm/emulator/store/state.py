@@ -106,8 +106,8 @@ class TableState:
     #: Whether ``records`` (in creation order) also stand in ``created_at`` order: only a clock
     #: set back breaks it. Pages sorted by ``created_at`` ascending are then plain slices.
     created_sorted: bool = True
-    #: Selections computed for searches (see :mod:`.select`): key -> (store version, records).
-    selections: dict[Any, tuple[int, list[RecordState]]] = field(default_factory=dict)
+    #: Selections kept for searches (see :mod:`.select`): request key -> ``select.Kept``.
+    selections: dict[Any, Any] = field(default_factory=dict)
 
     def field_by_name(self, name: str) -> dict[str, Any] | None:
         for definition in self.fields.values():

@@ -117,7 +117,9 @@ class Records:
             raise bad_request("'fields' must be an object keyed by field id")
         changes: dict[str, Any] = {}
         for key, value in fields.items():
-            definition = self._field(table, key, by_name)
+            definition = None if by_name else table.fields.get(key)  # the common case, inline
+            if definition is None:
+                definition = self._field(table, key, by_name)
             field_id = definition["id"]
             if field_id in changes:
                 raise bad_request(

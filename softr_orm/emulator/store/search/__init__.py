@@ -1,6 +1,7 @@
 """Search: validating and evaluating a search body's ``filter`` and ``sorting``.
 
-Pure functions over records seen as mappings (field id -> value in the store's read format);
+Pure functions over records seen as mappings (field id -> value in the store's read format),
+or through an :class:`Access` the caller gives (the store reads its record objects directly);
 nothing here knows the store, SQLite or HTTP. Modules, bottom up:
 
 * :mod:`.kinds`: field kinds, which operators each accepts, the condition shapes;

@@ -1,14 +1,15 @@
 """A local, Softr-compatible server: the Database API and the Users Management API.
 
-It is a real server, not a mock: a WSGI app over SQLite, speaking the API of ``softr-api.md``
-(envelopes, status codes, error codes, paging, ``fieldNames``, the filter grammar, computed
-fields, token auth and rate limits). It shares no code with the client side apart from
-:mod:`softr_orm.constants`, so it can catch the client's mistakes.
+It is a real server, not a mock: a WSGI app over SQLite, served by waitress, speaking the API
+of ``softr-api.md`` (envelopes, status codes, error codes, paging, ``fieldNames``, the filter
+grammar, computed fields, token auth and rate limits). It shares no code with the client side
+apart from :mod:`softr_orm.constants`, so it can catch the client's mistakes.
 
 Layers, top down (imports only run downwards; ``tests/emulator/test_layers.py`` checks it):
 
 * this package's own modules: :mod:`.server` (``Emulator``, the in-process server),
-  :mod:`.cli` (``softr-orm emulator``), :mod:`.seeds` (the seeds' public address);
+  :mod:`.httpserver` (waitress with the emulator's limits and timeouts), :mod:`.cli`
+  (``softr-orm emulator``), :mod:`.seeds` (the seeds' public address);
 * :mod:`.softr`: Softr's HTTP face (``create_app``, ``EmulatorApp``);
 * :mod:`.store`: the data store (``Store``), which knows nothing of HTTP.
 
@@ -28,8 +29,17 @@ if TYPE_CHECKING:
     from .server import Emulator
     from .softr import EmulatorApp, create_app
     from .store import Store, StoreError
+    from .store.datafile import DataFileError
 
-__all__ = ["DEMO_DATABASE_ID", "Emulator", "EmulatorApp", "Store", "StoreError", "create_app"]
+__all__ = [
+    "DEMO_DATABASE_ID",
+    "DataFileError",
+    "Emulator",
+    "EmulatorApp",
+    "Store",
+    "StoreError",
+    "create_app",
+]
 
 _LAZY = {
     "Emulator": ".server",
@@ -37,6 +47,7 @@ _LAZY = {
     "create_app": ".softr",
     "Store": ".store",
     "StoreError": ".store",
+    "DataFileError": ".store.datafile",
 }
 
 

@@ -93,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     """Start the emulator, print how to reach it, serve until interrupted."""
     try:
         from .server import Emulator
+        from .store.datafile import DataFileError
     except ImportError as exc:  # pragma: no cover - depends on the installation
         print(
             f"the emulator needs werkzeug and waitress: pip install 'softr-orm[emulator]' ({exc})",
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
             idle_timeout=args.idle_timeout,
             request_timeout=args.request_timeout,
         ).start()
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, DataFileError) as exc:
         print(f"softr-orm emulator: {exc}", file=sys.stderr)
         return 2
     lines = [

@@ -408,9 +408,7 @@ def test_typed_lookup_is_validated_against_the_looked_up_type() -> None:
     [
         [],
         "IS",
-        {},
         {"condition": cond("IS_EMPTY", "fTxt"), "sorting": []},
-        {"condition": None},
         {"condition": []},
         {"condition": {"operator": "AND", "conditions": [cond("IS_EMPTY", "fTxt"), "x"]}},
         {"condition": {"operator": "EQUALS", "leftSide": "fTxt", "rightSide": "a"}},
@@ -418,12 +416,10 @@ def test_typed_lookup_is_validated_against_the_looked_up_type() -> None:
         {"condition": {"operator": 5, "leftSide": "fTxt"}},
         {"condition": {"leftSide": "fTxt", "rightSide": "a"}},
         {"condition": {"operator": "IS", "leftSide": "fTxt"}},
-        {"condition": {"operator": "IS_EMPTY", "leftSide": "fTxt", "rightSide": None}},
         {"condition": {"operator": "IS_BETWEEN", "leftSide": "fNum", "lowerBound": 1}},
         {"condition": {"operator": "IS_BETWEEN", "leftSide": "fNum", "rightSide": [1, 2]}},
         {"condition": {"operator": "AND"}},
         {"condition": {"operator": "OR", "conditions": {"operator": "IS_EMPTY"}}},
-        {"condition": {"operator": "AND", "conditions": [], "leftSide": "fTxt"}},
         {"condition": {"operator": "IS", "leftSide": "fTxt", "rightSide": "a", "x": 1}},
         {"condition": {"operator": "IS", "leftSide": 3, "rightSide": "a"}},
         {"condition": cond("IS_ONE_OF", "fTxt", "a")},
@@ -438,7 +434,7 @@ def test_typed_lookup_is_validated_against_the_looked_up_type() -> None:
         {"condition": cond("IS", "fTxt", 5)},
         {"condition": cond("IS", "fSel", 1)},
         {"condition": cond("IS_ONE_OF", "fSel", [1])},
-        {"condition": cond("IS", "fChk", "true")},
+        {"condition": cond("IS", "fChk", "yes")},
         {"condition": cond("IS", "fChk", 1)},
         {"condition": cond("IS", "fNum", True)},
         {"condition": cond("GREATER_THAN", "fNum", False)},
@@ -782,3 +778,69 @@ def test_sorting_never_crashes_and_permutes(
     """Sorting any records by any fields returns a permutation of them."""
     result = compile_sorting(sorting, FIELDS)(records)
     assert sorted(map(id, result)) == sorted(map(id, records))
+
+
+# ---------------------------------------------------------------------------------------------
+# Lenient where Softr is (docs/emulator.md, "Lenient where Softr is")
+
+
+@pytest.mark.parametrize("filter_obj", [{}, {"condition": None}])
+def test_a_filter_without_condition_is_no_filter(filter_obj: dict[str, Any]) -> None:
+    """The OpenAPI file makes ``condition`` optional: ``{"filter": {}}`` matches everything."""
+    predicate = compile_filter(filter_obj, FIELDS)
+    assert predicate({}) and predicate({"fTxt": "a"})
+
+
+def test_keys_of_another_kind_are_ignored() -> None:
+    """Softr's schema has one shape for all conditions; a kind ignores the keys it does not
+    use, but a key outside that shape is still refused."""
+    anded = compile_filter(
+        {"condition": {"operator": "AND", "conditions": [], "leftSide": "fTxt", "rightSide": 1}},
+        FIELDS,
+    )
+    assert anded({})
+    empty = compile_filter(
+        {
+            "condition": {
+                "operator": "IS_EMPTY",
+                "leftSide": "fTxt",
+                "rightSide": "",
+                "conditions": [],
+            }
+        },
+        FIELDS,
+    )
+    assert empty({}) and not empty({"fTxt": "a"})
+    between = compile_filter(
+        {
+            "condition": {
+                "operator": "IS_BETWEEN",
+                "leftSide": "fNum",
+                "lowerBound": 1,
+                "upperBound": 3,
+                "rightSide": 99,
+            }
+        },
+        FIELDS,
+    )
+    assert between({"fNum": 2}) and not between({"fNum": 99})
+    assert error_of({"condition": {"operator": "IS_EMPTY", "leftSide": "fTxt", "rightside": 1}})
+
+
+@pytest.mark.parametrize(
+    ("right", "checked", "unchecked"),
+    [("true", True, False), ("false", False, True), ("TRUE", True, False), (True, True, False)],
+)
+def test_a_checkbox_compares_with_boolean_strings(
+    right: Any, checked: bool, unchecked: bool
+) -> None:
+    """Softr's n8n node sends a checkbox's rightSide as the string "true" or "false"."""
+    predicate = compile_filter({"condition": cond("IS", "fChk", right)}, FIELDS)
+    assert predicate({"fChk": True}) is checked
+    assert predicate({"fChk": False}) is unchecked and predicate({}) is unchecked
+    negated = compile_filter({"condition": cond("IS_NOT", "fChk", right)}, FIELDS)
+    assert negated({"fChk": True}) is not checked
+
+
+def test_other_strings_on_a_checkbox_are_still_refused() -> None:
+    assert error_of({"condition": cond("IS", "fChk", "yes")}).code == "BAD_REQUEST"

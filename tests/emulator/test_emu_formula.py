@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from softr_orm.emulator.store.formula import evaluate_formula, supported_formula
+from softr_orm.emulator.store.formula import (
+    MAX_NUMBER,
+    MAX_TEXT,
+    bounded_result,
+    evaluate_formula,
+    supported_formula,
+)
 
 VALUES: dict[str, Any] = {
     "Amount": Decimal("1000.50"),
@@ -210,3 +216,36 @@ def test_integer_arithmetic_matches_python(a: int, b: int, c: int) -> None:
     assert evaluate_formula("{a} < {b}", values) is (a < b)
     expected = None if c == 0 else a / c
     assert evaluate_formula("{a} / {c}", values) == expected
+
+
+# --- bounds: Softr's own limits (a long text's 65,536 characters, a double's range) ----------
+
+
+def test_an_integer_past_a_doubles_range_is_empty() -> None:
+    """Twenty products of 10**300 would be a 6,000-digit integer (too long even to print)."""
+    formula = " * ".join(["{N}"] * 20)
+    assert evaluate_formula(formula, {"N": 10**300}) is None
+    assert evaluate_formula("{N} * 1", {"N": 10**300}) == 10**300
+
+
+def test_a_number_at_the_edge_of_the_range_is_kept() -> None:
+    assert evaluate_formula("{N} + 0", {"N": MAX_NUMBER}) == MAX_NUMBER
+    assert evaluate_formula("{N} * 10", {"N": MAX_NUMBER}) is None
+    assert evaluate_formula("+{T}", {"T": "1e400"}) is None  # a numeric text, out of range
+
+
+def test_text_longer_than_a_long_text_is_empty() -> None:
+    """A text may grow to 65,536 characters and not one more, checked at every step, so a
+    chain of concatenations never builds gigabytes."""
+    half = "x" * (MAX_TEXT // 2)
+    assert evaluate_formula("{A} & {A}", {"A": half}) == half * 2
+    assert evaluate_formula("{A} & {A} & 'y'", {"A": half}) is None
+    assert evaluate_formula("{A} & {A} & {A} & {A} & {A} & {A}", {"A": half}) is None
+    assert MAX_TEXT == 65_536
+
+
+def test_bounded_result_keeps_what_softr_could_hold() -> None:
+    assert bounded_result("x" * MAX_TEXT) == "x" * MAX_TEXT
+    assert bounded_result("x" * (MAX_TEXT + 1)) is None
+    assert bounded_result(10**400) is None
+    assert bounded_result(True) is True and bounded_result(None) is None

@@ -122,7 +122,7 @@ def test_half_open_connections_hold_no_thread_and_block_nobody(emu: Emulator) ->
             emu.base_url + "/databases", headers={"Softr-Api-Key": emu.api_key}, timeout=5
         )
         assert answer.status_code == 200
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 5.0  # not the 20-30 s a held thread took
     finally:
         for sock in stalled:
             sock.close()
@@ -175,13 +175,21 @@ def test_start_and_stop_are_quick_and_leave_nothing_behind() -> None:
     elapsed = time.monotonic() - started
     assert threading.active_count() == threads
     assert _open_fds() == fds
-    assert elapsed < 10 * 0.5
+    assert elapsed < 10 * 1.0
 
 
 def test_a_request_in_flight_is_answered_before_stop_returns() -> None:
     """stop() lets the request being answered finish (here: 0.5 s of injected latency)."""
     emu = Emulator(latency_ms=500).start()
     result: dict[str, int] = {}
+    arrived = threading.Event()
+    draw = emu.app.faults.draw
+
+    def noting_draw(method: str, path: str) -> tuple[float, str | None, str]:
+        arrived.set()  # the request is being answered (its latency is about to start)
+        return draw(method, path)
+
+    emu.app.faults.draw = noting_draw  # type: ignore[method-assign]
 
     def call() -> None:
         answer = requests.get(
@@ -191,7 +199,7 @@ def test_a_request_in_flight_is_answered_before_stop_returns() -> None:
 
     worker = threading.Thread(target=call)
     worker.start()
-    time.sleep(0.2)
+    assert arrived.wait(10)
     emu.stop()
     worker.join(timeout=10)
     assert result == {"status": 200}

@@ -364,12 +364,12 @@ def test_failed_write_changes_nothing(table: Table) -> None:
 
 
 def test_malformed_bodies(table: Table) -> None:
-    """Bad JSON, non-JSON content type, non-object bodies, missing 'fields' -> 400 BAD_REQUEST."""
+    """Bad JSON (whatever its content type), non-object bodies, missing 'fields' -> 400."""
     url = table.path + "/records"
     json_type = {"Content-Type": "application/json"}
     error(table.api.call("POST", url, data=b"{nope", headers=json_type), 400, "BAD_REQUEST")
     error(
-        table.api.call("POST", url, data=b'{"fields": {}}', headers={"Content-Type": "text/plain"}),
+        table.api.call("POST", url, data=b"fields=1", headers={"Content-Type": "text/plain"}),
         400,
         "BAD_REQUEST",
     )

@@ -521,3 +521,129 @@ def test_created_at_order_survives_a_clock_set_back() -> None:
         body = {"sorting": [{"sortingField": "created_at", "sortType": "ASC"}]}
         found = _requests.post(f"{url}/search", json=body, headers=headers).json()["data"]
         assert [r["fields"][name_id] for r in found] == ["early", "late"]
+
+
+# --- kept selections stay true (the emulator keeps a search's result until the data changes) ---
+
+
+class Kept:
+    """Two linked tables: people with a team, and teams with a name people look up."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+        self.db = emu.create_database("kept")["id"]
+        teams = emu.create_table(self.db, "Teams", [{"name": "Team", "type": "SINGLE_LINE_TEXT"}])
+        self.team_field = teams["fields"][0]["id"]
+        people = emu.create_table(
+            self.db,
+            "People",
+            [
+                {"name": "Name", "type": "SINGLE_LINE_TEXT"},
+                {"name": "Score", "type": "NUMBER"},
+                {"name": "Day", "type": "DATE"},
+                {
+                    "name": "Team",
+                    "type": "LINKED_RECORD",
+                    "options": {"linkedTableId": teams["id"]},
+                },
+            ],
+        )
+        self.f = {f["name"]: f["id"] for f in people["fields"]}
+        emu.add_field(
+            self.db,
+            people["id"],
+            {
+                "name": "Team name",
+                "type": "LOOKUP",
+                "options": {
+                    "linkedRecordFieldId": self.f["Team"],
+                    "lookupFieldId": self.team_field,
+                },
+            },
+        )
+        self.f["Team name"] = next(
+            f["id"]
+            for f in emu.store.table(self.db, people["id"]).fields.values()
+            if f["name"] == "Team name"
+        )
+        self.teams_url = f"{emu.base_url}/databases/{self.db}/tables/{teams['id']}/records"
+        self.url = f"{emu.base_url}/databases/{self.db}/tables/{people['id']}/records"
+        self.http = requests.Session()
+        self.http.headers["Softr-Api-Key"] = emu.api_key
+
+    def names(self, condition: dict[str, Any], sort: str | None = None) -> list[str]:
+        body: dict[str, Any] = {"filter": {"condition": condition}}
+        if sort:
+            body["sorting"] = [{"sortingField": self.f[sort], "sortType": "DESC"}]
+        answer = self.http.post(self.url + "/search", json=body, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return [r["fields"][self.f["Name"]] for r in answer.json()["data"]]
+
+
+def test_a_kept_search_follows_every_write() -> None:
+    """The same search, asked again after each create, update, delete and link change, always
+    answers from the current data (writes to another table included, through a LOOKUP)."""
+    with Emulator() as emu:
+        k = Kept(emu)
+        high = {"operator": "GREATER_THAN", "leftSide": k.f["Score"], "rightSide": 5}
+        team = k.http.post(k.teams_url, json={"fields": {k.team_field: "Red"}}, timeout=10)
+        red = team.json()["data"]["id"]
+        made = {}
+        for name, score in [("ann", 9), ("bob", 3), ("cid", 7)]:
+            fields = {k.f["Name"]: name, k.f["Score"]: score, k.f["Team"]: [red]}
+            made[name] = k.http.post(k.url, json={"fields": fields}, timeout=10).json()["data"]
+        assert k.names(high) == ["ann", "cid"]
+        assert k.names(high, sort="Score") == ["ann", "cid"]
+        k.http.patch(f"{k.url}/{made['bob']['id']}", json={"fields": {k.f["Score"]: 10}})
+        assert k.names(high) == ["ann", "bob", "cid"]
+        assert k.names(high, sort="Score") == ["bob", "ann", "cid"]
+        k.http.delete(f"{k.url}/{made['ann']['id']}")
+        assert k.names(high) == ["bob", "cid"]
+        new = {k.f["Name"]: "dee", k.f["Score"]: 6}
+        k.http.post(k.url, json={"fields": new}, timeout=10)
+        assert k.names(high, sort="Score") == ["bob", "cid", "dee"]
+
+        red_team = {"operator": "IS", "leftSide": k.f["Team name"], "rightSide": "red"}
+        assert k.names(red_team) == ["bob", "cid"]
+        k.http.patch(f"{k.teams_url}/{red}", json={"fields": {k.team_field: "Blue"}})
+        assert k.names(red_team) == []  # the other table changed: the lookup did too
+        blue_team = {"operator": "IS", "leftSide": k.f["Team name"], "rightSide": "blue"}
+        assert k.names(blue_team) == ["bob", "cid"]
+
+
+def test_a_kept_search_with_a_relative_date_follows_the_clock() -> None:
+    """'Today' is another day once the clock moves, though nothing was written."""
+    with Emulator() as emu:
+        k = Kept(emu)
+        emu.set_now(NOW)
+        for name, day in [("ann", "2026-03-10"), ("bob", "2026-03-11")]:
+            fields = {k.f["Name"]: name, k.f["Day"]: day}
+            assert k.http.post(k.url, json={"fields": fields}, timeout=10).status_code == 200
+        today = {"operator": "IS", "leftSide": k.f["Day"], "rightSide": "PREDEFINED:TODAY"}
+        assert k.names(today) == ["ann"]
+        emu.set_now(NOW + dt.timedelta(days=1))
+        assert k.names(today) == ["bob"]
+
+
+def test_pages_of_a_large_sorted_scan_are_slices_of_one_order() -> None:
+    """500 records paged 50 at a time, by created_at ascending (slices of the records) and by
+    a field descending (slices of one kept order), come back all and once each."""
+    with Emulator() as emu:
+        db = emu.create_database("scan")["id"]
+        table = emu.create_table(db, "T", [{"name": "N", "type": "NUMBER"}])
+        field = table["fields"][0]["id"]
+        emu.insert_records(db, table["id"], [{field: i} for i in range(500)])
+        url = f"{emu.base_url}/databases/{db}/tables/{table['id']}/records/search"
+        headers = {"Softr-Api-Key": emu.api_key}
+        for key, direction, expected in (
+            ("created_at", "ASC", list(range(500))),
+            (field, "DESC", list(range(499, -1, -1))),
+        ):
+            sort = [{"sortingField": key, "sortType": direction}]
+            seen: list[int] = []
+            for offset in range(0, 500, 50):
+                body = {"sorting": sort, "paging": {"offset": offset, "limit": 50}}
+                page = requests.post(url, json=body, headers=headers, timeout=10).json()
+                assert page["metadata"]["total"] == 500
+                seen += [r["fields"][field] for r in page["data"]]
+            assert seen == expected

@@ -264,26 +264,7 @@ CASES: list[Case] = [
 ]
 
 CASES += [
-    # --- content types
-    *[
-        Case(f"content type {ct}", "POST", RECS, 400, BAD, raw=b'{"fields": {}}', headers=h)
-        for ct, h in [
-            ("text/plain", {"Content-Type": "text/plain"}),
-            ("form", {"Content-Type": "application/x-www-form-urlencoded"}),
-            ("multipart", {"Content-Type": "multipart/form-data; boundary=xyz"}),
-            ("xml", {"Content-Type": "application/xml"}),
-            ("octet-stream", {"Content-Type": "application/octet-stream"}),
-        ]
-    ],
-    Case(
-        "search as text/plain",
-        "POST",
-        SEARCH,
-        400,
-        BAD,
-        raw=b"{}",
-        headers={"Content-Type": "text/plain"},
-    ),
+    # --- a body that is not UTF-8 JSON, whatever it declares (any Content-Type is read as JSON)
     Case(
         "latin-1 body declared",
         "POST",
@@ -334,20 +315,14 @@ CASES += [
             ("list", []),
             ("number", 1),
             ("true", True),
-            ("empty object", {}),
             ("condition string", {"condition": "IS"}),
             ("condition list", {"condition": []}),
-            ("condition null", {"condition": None}),
             ("extra key", {"condition": {"operator": "IS_EMPTY", "leftSide": "{score}"}, "x": 1}),
             ("conditions object", {"condition": {"operator": "AND", "conditions": {}}}),
             ("conditions string", {"condition": {"operator": "OR", "conditions": "x"}}),
             ("conditions null", {"condition": {"operator": "AND", "conditions": None}}),
             ("conditions of strings", {"condition": {"operator": "AND", "conditions": ["x"]}}),
             ("conditions of lists", {"condition": {"operator": "AND", "conditions": [[]]}}),
-            (
-                "compound with leftSide",
-                {"condition": {"operator": "AND", "conditions": [], "leftSide": "{score}"}},
-            ),
         ]
     ],
     # --- operators
@@ -386,11 +361,6 @@ CASES += [
         Case(f"condition {name}", "POST", SEARCH, 400, codes, json_body=_search(condition))
         for name, codes, condition in [
             ("binary without rightSide", BAD, {"operator": "IS", "leftSide": "{score}"}),
-            (
-                "unary with rightSide",
-                BAD,
-                {"operator": "IS_EMPTY", "leftSide": "{score}", "rightSide": 1},
-            ),
             (
                 "range without bounds",
                 BAD,

@@ -46,7 +46,12 @@ def _admin(call: Call) -> None:
 
 
 def health(call: Call) -> Response:
-    return json_response({"status": "ok"})
+    """``ok``, or ``degraded`` with the damaged record rows met so far (no auth needed)."""
+    with call.store.lock:
+        damaged = [dict(entry) for entry in call.store.damaged]
+    if not damaged:
+        return json_response({"status": "ok"})
+    return json_response({"status": "degraded", "damagedRecords": damaged})
 
 
 def reset(call: Call) -> Response:

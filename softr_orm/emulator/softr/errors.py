@@ -34,11 +34,16 @@ class HttpError(StoreError):
         self.headers = dict(headers or {})
 
 
+#: Codes Softr does not document but the emulator answers: its own failures (a bug, a record
+#: it cannot read from a damaged data file).
+_UNDOCUMENTED = {"INTERNAL_SERVER_ERROR": 500}
+
+
 def http_status(error: StoreError) -> int:
     """The status of an error answer: an :class:`HttpError`'s own, else the code's."""
     if isinstance(error, HttpError):
         return error.status
-    return ERROR_CODES.get(error.code, 400)
+    return ERROR_CODES.get(error.code) or _UNDOCUMENTED.get(error.code, 400)
 
 
 def error_body(error: StoreError, trace_id: str) -> dict[str, Any]:

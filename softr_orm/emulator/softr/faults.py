@@ -15,8 +15,8 @@ probability ``rate``, one of ``kinds`` is drawn:
     happened but the client cannot know (the case ``AmbiguousWriteError`` exists for).
 
 Draws come from ``random.Random(seed)``, so a sequential client sees the same faults every run.
-Dropping needs the emulator's own server (:mod:`.server`), which turns :class:`DropConnection`
-into a silently closed socket.
+Dropping needs the emulator's own server (:mod:`softr_orm.emulator.httpserver`), which turns
+:class:`DropConnection` into a silently closed socket.
 """
 
 from __future__ import annotations

@@ -202,7 +202,7 @@ def create_record(call: Call, database_id: str, table_id: str) -> Response:
     fields = _fields_body(call)
     with call.store.lock:
         table = call.table(database_id, table_id)
-        rec = call.store.records.create(table, fields, user_id=_user_id(call))
+        rec = call.store.records.create(table, fields, user_id=_user_id(call), by_name=by_name)
         return ok(record_api(Reader(call.store), table, rec, by_name=by_name))
 
 
@@ -219,7 +219,9 @@ def update_record(call: Call, database_id: str, table_id: str, record_id: str) -
     fields = _fields_body(call)
     with call.store.lock:
         table = call.table(database_id, table_id)
-        rec = call.store.records.update(table, record_id, fields, user_id=_user_id(call))
+        rec = call.store.records.update(
+            table, record_id, fields, user_id=_user_id(call), by_name=by_name
+        )
         return ok(record_api(Reader(call.store), table, rec, by_name=by_name))
 
 

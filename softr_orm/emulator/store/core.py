@@ -13,8 +13,8 @@ writes in :mod:`.records` (``store.records``), reading in :mod:`.reader`, app en
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any
 
 from .catalog import DEFAULT_APP_DOMAIN, Catalog
@@ -57,25 +57,22 @@ def _description(body: Mapping[str, Any]) -> str | None:
 
 
 class Store(Catalog):
-    """All emulator data. Construct with a SQLite path (``":memory:"`` for tests).
+    """All emulator data: ``Store(data)`` with a SQLite path (``":memory:"`` for tests); the
+    arguments are :class:`~.catalog.Catalog`'s.
 
-    Args:
-        data: SQLite file path, or ``":memory:"``.
-        id_seed: seeds the id generator, making ids reproducible (new ids are still checked
-            for uniqueness, so a re-seeded generator on an old file cannot collide).
-        clock: returns the current time (aware); defaults to the system clock.
+    Raises:
+        DataFileError: the file exists but is no healthy emulator data file.
     """
 
-    def __init__(
-        self,
-        data: str = ":memory:",
-        *,
-        id_seed: int | str | None = None,
-        clock: Callable[[], dt.datetime] | None = None,
-    ) -> None:
-        super().__init__(data, id_seed=id_seed, clock=clock)
-        self.fields = FieldOps(self)
-        self.records = Records(self)
+    @cached_property
+    def fields(self) -> FieldOps:
+        """Adding, changing and deleting fields."""
+        return FieldOps(self)
+
+    @cached_property
+    def records(self) -> Records:
+        """Creating, updating and deleting records."""
+        return Records(self)
 
     def reset(self) -> None:
         """Forget every database, table, record and app end user; keep tokens and workspaces."""
@@ -274,7 +271,7 @@ class Store(Catalog):
         with self.lock:
             db = self.database(database_id)
             table = self.table(database_id, table_id)
-            count = len(self.records_of(table))
+            count = len(self.records_of(table)) + len(table.damaged)
             if count and not force:
                 raise bad_request(
                     f"table '{table_id}' still has {count} record(s);"

@@ -23,6 +23,11 @@ Documented choices:
   counts as 0 or ``""``.
 * Division by zero, a non-numeric string in arithmetic, or an infinite result makes the whole
   formula evaluate to None.
+* Results are bounded by Softr's own limits, step by step: a text longer than a long text
+  field holds (65,536 characters) or a number beyond a double's range (about 1.8e308, what
+  Softr stores numbers as) makes the whole formula evaluate to None. So a formula can never
+  build a value no Softr field could hold, however its fields chain (each formula field is
+  bounded on its own), and every value it reads as can be written as JSON.
 * Arithmetic is exact with Decimal as soon as one operand is a Decimal or a literal with a
   decimal point/exponent (28 significant digits); ints stay ints (``/`` gives an int when exact,
   else a float); floats stay floats. Numeric strings take part in arithmetic as numbers.
@@ -41,7 +46,9 @@ from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["evaluate_formula", "supported_formula"]
+from softr_orm.constants import TEXT_LIMITS
+
+__all__ = ["MAX_NUMBER", "MAX_TEXT", "bounded_result", "evaluate_formula", "supported_formula"]
 
 Values = Mapping[str, Any]
 Node = Callable[[Values], Any]
@@ -49,6 +56,11 @@ Node = Callable[[Values], Any]
 _CONTEXT = Context(prec=28, traps=[InvalidOperation, DivisionByZero, Overflow])
 _MAX_NESTING = 64
 _MAX_LENGTH = 20_000
+#: Softr's limit for a long text field, and so for any text a formula may build.
+MAX_TEXT = TEXT_LIMITS["LONG_TEXT"]
+#: The largest finite double: Softr keeps numbers as doubles.
+MAX_NUMBER = Decimal("1.7976931348623157e308")
+MAX_FLOAT = float(MAX_NUMBER)
 
 _TOKEN_RE = re.compile(
     r"""
@@ -325,12 +337,30 @@ class _Parser:
         return lambda values: any(_truthy(arg(values)) for arg in args)
 
 
+def _bounded_text(text: str) -> str:
+    if len(text) > MAX_TEXT:
+        raise _FormulaError(f"text longer than {MAX_TEXT} characters")
+    return text
+
+
+def _bounded_number(number: int | float | Decimal) -> int | float | Decimal:
+    if isinstance(number, float):
+        if not math.isfinite(number) or abs(number) > MAX_FLOAT:
+            raise _FormulaError("number out of range")
+    elif isinstance(number, int):
+        if number.bit_length() > 1023 and abs(Decimal(number)) > MAX_NUMBER:
+            raise _FormulaError("number out of range")
+    elif abs(number) > MAX_NUMBER:
+        raise _FormulaError("number out of range")
+    return number
+
+
 def _combine(operator: str, left: Node, right: Node) -> Node:
     if operator in _COMPARISONS:
         return lambda values: _compare(operator, left(values), right(values))
     if operator == "&":
-        return lambda values: _text(left(values)) + _text(right(values))
-    return lambda values: _arithmetic(operator, left(values), right(values))
+        return lambda values: _bounded_text(_text(left(values)) + _text(right(values)))
+    return lambda values: _bounded_number(_arithmetic(operator, left(values), right(values)))
 
 
 @lru_cache(maxsize=512)
@@ -367,8 +397,18 @@ def evaluate_formula(formula: str, values: Mapping[str, Any]) -> Any:
         result = node(values)
     except (_FormulaError, ArithmeticError, RecursionError, TypeError, ValueError):
         return None
-    if isinstance(result, float) and not math.isfinite(result):
-        return None
+    return bounded_result(result)
+
+
+def bounded_result(result: Any) -> Any:
+    """``result`` if Softr could hold it (see the module docstring), else None."""
     if isinstance(result, Decimal) and not result.is_finite():
+        return None
+    try:
+        if isinstance(result, str):
+            return _bounded_text(result)
+        if isinstance(result, (int, float, Decimal)) and not isinstance(result, bool):
+            return _bounded_number(result)
+    except _FormulaError:
         return None
     return result

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, NoReturn
 
+from .datafile import DataFileError, check_file, check_open, is_memory
 from .errors import StorageError
 from .jsoncodec import dumps, loads
 from .state import (
@@ -67,6 +68,22 @@ CREATE TABLE IF NOT EXISTS app_users (
 """
 
 
+def _row_problem(row: tuple[Any, ...]) -> str | None:
+    """What is wrong with the plain columns of a records row, if anything."""
+    record_id, seq, data, created_at, updated_at, created_by, updated_by, autonumber = row
+    if not isinstance(record_id, str) or not record_id:
+        return "its id is not a string"
+    if not isinstance(seq, int) or not isinstance(autonumber, int):
+        return "its sequence number or autonumber is not an integer"
+    if not isinstance(data, (str, bytes)):
+        return "its data is not text"
+    if not isinstance(created_at, str) or not isinstance(updated_at, str):
+        return "its timestamps are not text"
+    if not all(user is None or isinstance(user, str) for user in (created_by, updated_by)):
+        return "its creator or last editor is not a user id"
+    return None
+
+
 def _json(value: Any) -> str:
     return dumps(value).decode("ascii")
 
@@ -74,17 +91,41 @@ def _json(value: Any) -> str:
 class Persistence:
     """Row-level reads and writes; knows SQL, not Softr."""
 
-    def __init__(self, path: str, *, on_failure: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        on_failure: Callable[[], None] | None = None,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
         self.path = path
+        #: Called after every committed transaction (the store counts its versions with it).
+        self.on_commit = on_commit
         #: Called (with the transaction rolled back) when SQLite refuses a write; the store
         #: uses it to bring its memory back to what the file holds.
         self.on_failure = on_failure
-        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        if path != ":memory:" and not path.startswith("file::memory:"):
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA busy_timeout=5000")
-        self.conn.executescript(_SCHEMA)
+        #: Whether the file existed (and passed :mod:`.datafile`'s checks) before this store.
+        self.existed = check_file(path)
+        try:
+            self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DataFileError(
+                path, f"cannot be opened (sqlite: {exc})", "check that its folder exists"
+            ) from exc
+        try:
+            if self.existed:
+                check_open(self.conn, path)
+            if not is_memory(path):
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA busy_timeout=5000")
+            self.conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise DataFileError(path, f"is damaged or not a database (sqlite: {exc})") from exc
+        except DataFileError:
+            self.conn.close()
+            raise
         self._depth = 0
 
     def close(self) -> None:
@@ -123,6 +164,8 @@ class Persistence:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._failed(exc)
+            if self.on_commit is not None:
+                self.on_commit()
         finally:
             self._depth = 0
 
@@ -337,24 +380,44 @@ class Persistence:
 
     # --- records ----------------------------------------------------------------------------
 
-    def load_records(self, table_id: str) -> dict[str, RecordState]:
+    def load_records(self, table_id: str) -> tuple[dict[str, RecordState], dict[str, str]]:
+        """The table's records in creation order, and the rows that could not be read.
+
+        A row whose columns or JSON are malformed does not stop the others: it comes back in
+        the second mapping (record id -> what is wrong), so the store can report it and serve
+        the rest of the table.
+        """
         records: dict[str, RecordState] = {}
+        damaged: dict[str, str] = {}
         for row in self.conn.execute(
             "SELECT id, seq, data, created_at, updated_at, created_by, updated_by, autonumber"
             " FROM records WHERE table_id = ? ORDER BY seq",
             (table_id,),
         ):
-            records[row[0]] = RecordState(
-                id=row[0],
+            record_id = str(row[0])
+            problem = _row_problem(row)
+            if problem is None:
+                try:
+                    values = loads(row[2])
+                except ValueError as exc:
+                    problem = f"its data is not JSON ({exc})"
+                else:
+                    if not isinstance(values, dict):
+                        problem = "its data is not a JSON object"
+            if problem is not None:
+                damaged[record_id] = problem
+                continue
+            records[record_id] = RecordState(
+                id=record_id,
                 seq=row[1],
-                values=loads(row[2]),
+                values=values,
                 created_at=row[3],
                 updated_at=row[4],
                 created_by=row[5],
                 updated_by=row[6],
                 autonumber=row[7],
             )
-        return records
+        return records, damaged
 
     def save_records(self, table_id: str, records: Iterable[RecordState]) -> None:
         self.conn.executemany(
@@ -412,6 +475,13 @@ class Persistence:
             if row[0] in apps:
                 apps[row[0]].users[row[1]] = loads(row[2])
         return list(apps.values())
+
+    def has_content(self) -> bool:
+        """Whether any identity, database, record or app is stored (not just the schema)."""
+        for table in ("users", "tokens", "workspaces", "databases", "tables", "records", "apps"):
+            if self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
+                return True
+        return False
 
     def wipe_content(self) -> None:
         """Delete databases, tables, records and app users; keep identities and apps."""

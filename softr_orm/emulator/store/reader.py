@@ -16,10 +16,11 @@ Two shapes per value:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 from .catalog import Catalog
-from .formula import evaluate_formula
+from .formula import bounded_result, evaluate_formula
 from .rollup import rollup
 from .state import RecordState, TableState
 
@@ -209,9 +210,12 @@ class Reader:
                 return None
             values = [self.plain(target, other, source) for other in linked]
         try:
-            return rollup(str(options.get("function", "")), values)
+            result = rollup(str(options.get("function", "")), values)
         except (ValueError, TypeError, ArithmeticError):
             return None
+        if isinstance(result, (int, float, Decimal)) and not isinstance(result, bool):
+            return bounded_result(result)  # a sum beyond a double's range: no Softr number
+        return result
 
     def _formula(self, table: TableState, rec: RecordState, field: dict[str, Any]) -> Any:
         formula = (field.get("options") or {}).get("formula")

@@ -28,6 +28,11 @@ __all__ = ["Records"]
 _Changed = dict[tuple[str, str], tuple[TableState, RecordState]]
 
 
+def _taken(table: TableState, records: dict[str, RecordState]) -> Mapping[str, object]:
+    """Ids a new record must not take: the table's records and its damaged rows."""
+    return records if not table.damaged else {**records, **table.damaged}
+
+
 class _WriteContext:
     """Implements :class:`values.WriteContext` for one write, collecting new choices."""
 
@@ -79,31 +84,54 @@ class Records:
     def get(self, table: TableState, record_id: str) -> RecordState:
         rec = self.all(table).get(record_id)
         if rec is None:
+            if record_id in table.damaged:
+                raise self.store.damaged_record(table, record_id)
             raise not_found("Record", record_id)
         return rec
 
     # --- validation -------------------------------------------------------------------------
 
+    @staticmethod
+    def _field(table: TableState, key: str, by_name: bool) -> dict[str, Any]:
+        """The field a ``fields`` key names: an id, or with ``by_name`` a name (names first)."""
+        definition = (table.field_by_name(key) if by_name else None) or table.fields.get(key)
+        if definition is None:
+            how = "field names or ids" if by_name else "field ids, or names with fieldNames=true"
+            raise StoreError(
+                "UNKNOWN_FIELD",
+                f"Unknown field '{key}' in table '{table.name}' (write with {how})",
+                {"fieldId": key},
+            )
+        return definition
+
     def _validate(
-        self, table: TableState, fields: Any, ctx: _WriteContext, *, creating: bool
+        self,
+        table: TableState,
+        fields: Any,
+        ctx: _WriteContext,
+        *,
+        creating: bool,
+        by_name: bool = False,
     ) -> dict[str, Any]:
         if not isinstance(fields, Mapping):
             raise bad_request("'fields' must be an object keyed by field id")
         changes: dict[str, Any] = {}
         for key, value in fields.items():
-            definition = table.fields.get(key)
+            definition = None if by_name else table.fields.get(key)  # the common case, inline
             if definition is None:
-                raise StoreError(
-                    "UNKNOWN_FIELD",
-                    f"Unknown field '{key}' in table '{table.name}' (write with field ids)",
-                    {"fieldId": key},
+                definition = self._field(table, key, by_name)
+            field_id = definition["id"]
+            if field_id in changes:
+                raise bad_request(
+                    f"Field '{definition['name']}' ({field_id}) is given twice (by name and id)",
+                    fieldId=field_id,
                 )
             stored = validate_value(definition, value, ctx)
             if stored is None and definition.get("required"):
                 raise validation_error(
-                    f"Field '{definition['name']}' ({key}) is required", definition["id"]
+                    f"Field '{definition['name']}' ({field_id}) is required", field_id
                 )
-            changes[key] = stored
+            changes[field_id] = stored
         if creating:
             for definition in table.fields.values():
                 if definition.get("required") and changes.get(definition["id"]) is None:
@@ -122,9 +150,11 @@ class Records:
         *,
         user_id: str | None,
         at: dt.datetime | None = None,
+        by_name: bool = False,
     ) -> RecordState:
-        """Create one record from a ``fields`` object keyed by field id."""
-        return self.create_many(table, [fields], user_id=user_id, at=at)[0]
+        """Create one record from a ``fields`` object keyed by field id (or, with ``by_name``,
+        by field name or id, as ``?fieldNames=true`` writes)."""
+        return self.create_many(table, [fields], user_id=user_id, at=at, by_name=by_name)[0]
 
     def create_many(
         self,
@@ -133,13 +163,17 @@ class Records:
         *,
         user_id: str | None,
         at: dt.datetime | None = None,
+        by_name: bool = False,
     ) -> list[RecordState]:
         """Create several records in one transaction (the emulator's bulk helper)."""
         store = self.store
         with store.lock:
             records = self.all(table)
             ctx = _WriteContext(store, table)
-            validated = [self._validate(table, fields, ctx, creating=True) for fields in items]
+            validated = [
+                self._validate(table, fields, ctx, creating=True, by_name=by_name)
+                for fields in items
+            ]
             now = format_instant(at) if at is not None else store.now()
             changed: _Changed = {}
             created: list[RecordState] = []
@@ -149,7 +183,7 @@ class Records:
                     table.next_seq += 1
                     table.autonumber += 1
                     rec = RecordState(
-                        id=store.unique_id(store.ids.record_id, records),
+                        id=store.unique_id(store.ids.record_id, _taken(table, records)),
                         seq=table.next_seq,
                         values={},
                         created_at=now,
@@ -158,6 +192,8 @@ class Records:
                         updated_by=user_id,
                         autonumber=table.autonumber,
                     )
+                    if records and rec.created_at < next(reversed(records.values())).created_at:
+                        table.created_sorted = False  # a clock set back
                     records[rec.id] = rec
                     changed[(table.id, rec.id)] = (table, rec)
                     self._apply(table, rec, changes, changed, now=now, user_id=user_id)
@@ -167,14 +203,20 @@ class Records:
             return created
 
     def update(
-        self, table: TableState, record_id: str, fields: Any, *, user_id: str | None
+        self,
+        table: TableState,
+        record_id: str,
+        fields: Any,
+        *,
+        user_id: str | None,
+        by_name: bool = False,
     ) -> RecordState:
         """PATCH semantics: only the given fields change; null (or "" / []) clears."""
         store = self.store
         with store.lock:
             rec = self.get(table, record_id)
             ctx = _WriteContext(store, table)
-            changes = self._validate(table, fields, ctx, creating=False)
+            changes = self._validate(table, fields, ctx, creating=False, by_name=by_name)
             now = store.now()
             changed: _Changed = {(table.id, rec.id): (table, rec)}
             with store.persist.transaction():
@@ -188,6 +230,18 @@ class Records:
     def delete(self, table: TableState, record_id: str) -> None:
         store = self.store
         with store.lock:
+            self.all(table)
+            if record_id in table.damaged:  # the way to get rid of a row nobody can read
+                with store.persist.transaction():
+                    store.persist.delete_record(table.id, record_id)
+                    store.note_records(table.id, [record_id])
+                del table.damaged[record_id]
+                store.damaged[:] = [
+                    entry
+                    for entry in store.damaged
+                    if (entry["tableId"], entry["recordId"]) != (table.id, record_id)
+                ]
+                return
             rec = self.get(table, record_id)
             records = self.all(table)
             db = store.database(table.database_id)
@@ -196,6 +250,7 @@ class Records:
             with store.persist.transaction():
                 del records[rec.id]
                 store.persist.delete_record(table.id, rec.id)
+                store.note_records(table.id, [rec.id])
                 for other in db.tables.values():
                     for definition in other.fields.values():
                         options = definition["options"]
@@ -230,6 +285,7 @@ class Records:
         for field_id, choices in ctx.new_choices.items():
             table.fields[field_id]["options"].setdefault("choices", []).extend(choices)
         self.store.persist.save_table(table)
+        self.store.note_schema()
 
     def _apply(
         self,
@@ -326,3 +382,4 @@ class Records:
                 by_table.setdefault(table_id, []).append(rec)
         for table_id, recs in by_table.items():
             self.store.persist.save_records(table_id, recs)
+            self.store.note_records(table_id, (rec.id for rec in recs))

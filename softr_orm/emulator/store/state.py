@@ -100,6 +100,14 @@ class TableState:
     records: dict[str, RecordState] | None = None
     #: Highest record ``seq`` ever issued for this table (persisted with the records).
     next_seq: int = 0
+    #: Rows of the data file that could not be read as records: record id -> what is wrong.
+    #: Their ids stay taken; they are reported, not served, and can be deleted.
+    damaged: dict[str, str] = field(default_factory=dict)
+    #: Whether ``records`` (in creation order) also stand in ``created_at`` order: only a clock
+    #: set back breaks it. Pages sorted by ``created_at`` ascending are then plain slices.
+    created_sorted: bool = True
+    #: Selections kept for searches (see :mod:`.select`): request key -> ``select.Kept``.
+    selections: dict[Any, Any] = field(default_factory=dict)
 
     def field_by_name(self, name: str) -> dict[str, Any] | None:
         for definition in self.fields.values():

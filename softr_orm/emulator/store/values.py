@@ -31,7 +31,7 @@ from softr_orm.constants import READ_ONLY_TYPES, TEXT_LIMITS
 from .errors import StoreError, validation_error
 from .timestamps import format_instant, parse_instant
 
-__all__ = ["WriteContext", "is_empty", "validate_value"]
+__all__ = ["WriteContext", "is_empty", "stored_value_problem", "validate_value"]
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _BARE_URL_RE = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d+)?([/?#]\S*)?$")
@@ -290,3 +290,41 @@ def validate_value(field: dict[str, Any], value: Any, ctx: WriteContext) -> Any:
     if type_ == "DATETIME":
         return _datetime(field, value)
     raise _fail(field, f"has type {type_}, which the emulator cannot write")
+
+
+_STORED_TYPES: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(TEXT_LIMITS, (str,)),
+    **dict.fromkeys(("NUMBER", "CURRENCY", "PERCENT", "RATING", "DURATION"), (int, Decimal)),
+    "CHECKBOX": (bool,),
+    "DATE": (str,),
+    "DATETIME": (str,),
+}
+
+
+def stored_value_problem(field: dict[str, Any], value: Any) -> str | None:
+    """What is wrong with a value read back from the data file, or None when it has the stored
+    form of its field (the table at the top of this module).
+
+    Only the shape is checked, which is what reading relies on: a value of the wrong shape would
+    break every read of its table, so the store keeps such a record aside instead.
+    """
+    type_ = field["type"]
+    name = f"field '{field['name']}' ({field['id']})"
+    expected = _STORED_TYPES.get(type_)
+    if expected is not None:
+        if isinstance(value, bool) != (type_ == "CHECKBOX") or not isinstance(value, expected):
+            return f"{name} holds {type(value).__name__}, not a {type_} value"
+        return None
+    if type_ in ("SELECT", "USER"):
+        items = value if isinstance(value, list) else [value]
+        if not items or not all(isinstance(item, str) for item in items):
+            return f"{name} holds something else than {type_} ids"
+    elif type_ == "LINKED_RECORD":
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            return f"{name} holds something else than a list of record ids"
+    elif type_ == "ATTACHMENT" and (
+        not isinstance(value, list)
+        or not all(isinstance(item, dict) and isinstance(item.get("url"), str) for item in value)
+    ):
+        return f"{name} holds something else than a list of attachments"
+    return None

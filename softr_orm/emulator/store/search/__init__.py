@@ -1,6 +1,7 @@
 """Search: validating and evaluating a search body's ``filter`` and ``sorting``.
 
-Pure functions over records seen as mappings (field id -> value in the store's read format);
+Pure functions over records seen as mappings (field id -> value in the store's read format),
+or through an :class:`Access` the caller gives (the store reads its record objects directly);
 nothing here knows the store, SQLite or HTTP. Modules, bottom up:
 
 * :mod:`.kinds`: field kinds, which operators each accepts, the condition shapes;
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from .conditions import compile_filter
 from .kinds import FieldInfo, FilterError
+from .matchers import Access
 from .sorting import compile_sorting
 
-__all__ = ["FieldInfo", "FilterError", "compile_filter", "compile_sorting"]
+__all__ = ["Access", "FieldInfo", "FilterError", "compile_filter", "compile_sorting"]

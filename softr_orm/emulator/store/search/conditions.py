@@ -43,16 +43,23 @@ Semantics (the "Filter semantics" section of the project contracts):
   id/label, lists element-wise after flattening). The operator is checked against the looked-up
   type only when the field's ``options["returnedField"]["type"]`` names it.
 
-Validation: ``BAD_REQUEST`` for an unknown operator, missing or foreign keys for the operator's
-kind (binary needs ``rightSide``, unary takes nothing else, range needs ``lowerBound`` and
-``upperBound``, compound needs a ``conditions`` list of objects), a right side of the wrong JSON
-type, an unknown relative date token, compound nesting deeper than ``max_depth`` (the root
-compound is level 1; leaves do not count), or an operator meaningless for the field type (the
-"no" cells of softr-api.md §3.5; text operators are allowed on multi-valued fields as the
-contract says). ``UNKNOWN_FIELD`` for a ``leftSide``/``sortingField`` that is neither a field id
-nor a pseudo-field. ``VALIDATION_ERROR`` for a right side of the right JSON type that cannot be
-read for the field: a non-numeric string for a number, a string that is neither an ISO date nor
-a relative token for a date, a non-finite or out-of-range number.
+Validation: ``BAD_REQUEST`` for an unknown operator, keys the operator's kind needs but misses
+(binary needs ``rightSide``, range needs ``lowerBound`` and ``upperBound``, compound needs a
+``conditions`` list of objects), a key outside Softr's one condition shape (``operator``,
+``leftSide``, ``rightSide``, ``lowerBound``, ``upperBound``, ``conditions``), a right side of
+the wrong JSON type, an unknown relative date token, compound nesting deeper than
+``max_depth`` (the root compound is level 1; leaves do not count), or an operator meaningless
+for the field type (the "no" cells of softr-api.md §3.5; text operators are allowed on
+multi-valued fields as the contract says). ``UNKNOWN_FIELD`` for a ``leftSide``/
+``sortingField`` that is neither a field id nor a pseudo-field. ``VALIDATION_ERROR`` for a right
+side of the right JSON type that cannot be read for the field: a non-numeric string for a
+number, a string that is neither an ISO date nor a relative token for a date, a non-finite or
+out-of-range number.
+
+Lenient where Softr is (docs/emulator.md lists the sources): a filter without ``condition``
+(``{}``, or ``condition: null``) is no filter; keys of another kind are ignored (an ``AND``
+carrying a ``leftSide``, an ``IS_EMPTY`` carrying a ``rightSide``); a CHECKBOX compares with
+``"true"`` / ``"false"`` strings as with booleans.
 
 An ``AND`` without conditions matches everything, an ``OR`` without conditions nothing.
 """
@@ -69,6 +76,7 @@ from .dynamic import DynamicTests
 from .kinds import (
     ALLOWED,
     CHECKBOX,
+    CONDITION_KEYS,
     DATE,
     DYNAMIC,
     KEYS_BY_KIND,
@@ -85,6 +93,8 @@ from .kinds import (
 )
 from .leaf import Leaf, check_shape
 from .matchers import (
+    Access,
+    Getter,
     Predicate,
     Record,
     always,
@@ -101,7 +111,10 @@ __all__ = ["compile_filter"]
 
 
 class _Compiler:
-    def __init__(self, fields: Mapping[str, FieldInfo], now: datetime, max_depth: int) -> None:
+    def __init__(
+        self, fields: Mapping[str, FieldInfo], now: datetime, max_depth: int, access: Access
+    ) -> None:
+        self.access = access
         self.fields = fields
         self.now = now
         self.max_depth = max_depth
@@ -124,13 +137,13 @@ class _Compiler:
         kind = OPERATOR_KIND[operator]
         expected = KEYS_BY_KIND[kind]
         missing = sorted(expected - node.keys())
-        foreign = sorted(short_repr(key) for key in node.keys() - expected)
+        foreign = sorted(short_repr(key) for key in node.keys() - CONDITION_KEYS)
         if missing or foreign:
             what = []
             if missing:
                 what.append(f"missing {', '.join(missing)}")
             if foreign:
-                what.append(f"unexpected {', '.join(foreign)}")
+                what.append(f"unknown {', '.join(foreign)}")
             raise FilterError(
                 "BAD_REQUEST",
                 f"{operator} condition: {'; '.join(what)} (takes {', '.join(sorted(expected))})",
@@ -199,42 +212,70 @@ class _Compiler:
     def positive(
         self, leaf: Leaf, op: str, kind: str, multiple: bool, args: tuple[Any, ...]
     ) -> Predicate:
-        key = leaf.left
         if kind == CHECKBOX:
-            return self.checkbox(leaf, op, key, args)
+            return self.checkbox(leaf, op, self.access.read(leaf.left), args)
         read = reader_for(kind, multiple)
         if op == "IS_EMPTY":
-            return lambda record: read(record.get(key)) is None
+            get = self.access.read(leaf.left)
+            return lambda record: read(get(record)) is None
         check_shape(leaf, op, args)
         if op == "HAS_ALL_OF" and not args[0]:
             return always
+        if kind == SELECT and not multiple:
+            by_choice = self.by_choice(leaf, op, args)
+            if by_choice is not None:
+                return by_choice
+        get = self.access.read(leaf.left)
         if kind == DYNAMIC:
             test = DynamicTests(leaf).build(op, args)
         elif kind in MULTI_KINDS and (multiple or kind != SELECT):
             test = keys_test(leaf, op, args)
         elif kind in (TEXT, SELECT):
-            return fused(kind, key, text_test(leaf, op, args))
+            return fused(kind, get, text_test(leaf, op, args))
         elif kind == NUMBER:
-            return fused(kind, key, number_test(leaf, op, args))
+            return fused(kind, get, number_test(leaf, op, args))
         else:
             ranges = [leaf.date_range(arg) for arg in args]
-            return fused(kind, key, date_test(op, ranges))
+            return fused(kind, get, date_test(op, ranges))
 
         def pred(record: Record) -> bool:
-            value = read(record.get(key))
+            value = read(get(record))
             return value is not None and test(value)
 
         return pred
 
-    def checkbox(self, leaf: Leaf, op: str, key: str, args: tuple[Any, ...]) -> Predicate:
+    def by_choice(self, leaf: Leaf, op: str, args: tuple[Any, ...]) -> Predicate | None:
+        """A single SELECT condition decided once per choice, when stored values (choice ids)
+        can be read: the record then matches when its choice is one of those that match."""
+        stored = self.access.stored(leaf.left)
+        choices = leaf.info.options.get("choices") if leaf.info is not None else None
+        if stored is None or not isinstance(choices, list):
+            return None
+        test = text_test(leaf, op, args)
+        matching = frozenset(
+            choice["id"]
+            for choice in choices
+            if isinstance(choice, Mapping)
+            and isinstance(choice.get("label"), str)
+            and choice["label"]
+            and test(choice["label"].casefold())
+        )
+        return lambda record: type(choice_id := stored(record)) is str and choice_id in matching
+
+    def checkbox(self, leaf: Leaf, op: str, get: Getter, args: tuple[Any, ...]) -> Predicate:
         if op == "IS_EMPTY":
-            return lambda record: record.get(key) is not True
+            return lambda record: get(record) is not True
         wanted = args[0]
+        if isinstance(wanted, str) and wanted.lower() in ("true", "false"):
+            wanted = wanted.lower() == "true"  # as Softr's own n8n node sends it
         if not isinstance(wanted, bool):
-            leaf.fail("BAD_REQUEST", f"rightSide must be a boolean, got {json_type(wanted)}")
+            leaf.fail(
+                "BAD_REQUEST",
+                f'rightSide must be a boolean (or "true" / "false"), got {json_type(wanted)}',
+            )
         if wanted:
-            return lambda record: record.get(key) is True
-        return lambda record: record.get(key) is not True
+            return lambda record: get(record) is True
+        return lambda record: get(record) is not True
 
 
 def _all_of(preds: list[Predicate]) -> Predicate:
@@ -273,7 +314,8 @@ def compile_filter(
     *,
     now: datetime | None = None,
     max_depth: int = 16,
-) -> Callable[[Mapping[str, Any]], bool]:
+    access: Access | None = None,
+) -> Callable[[Any], bool]:
     """Validate a search ``filter`` and compile it into a record predicate.
 
     Args:
@@ -282,6 +324,9 @@ def compile_filter(
         fields: the table's fields by field id.
         now: reference instant for relative date tokens (default: the current time, UTC).
         max_depth: deepest allowed nesting of ``AND``/``OR`` (the root compound is level 1).
+        access: how to read records; by default they are mappings (field id -> read-format
+            value, plus ``created_at``/``updated_at``). The store passes getters that read its
+            record objects directly.
 
     Returns:
         A function telling whether a record (field id -> read-format value, plus
@@ -292,15 +337,17 @@ def compile_filter(
     """
     if filter_obj is None:
         return always
-    if not isinstance(filter_obj, Mapping) or set(filter_obj.keys()) != {"condition"}:
+    if not isinstance(filter_obj, Mapping) or not set(filter_obj.keys()) <= {"condition"}:
         raise FilterError(
             "BAD_REQUEST",
-            'filter must be an object with exactly one key, "condition"',
+            'filter must be an object whose only key is "condition"',
             {"path": "filter"},
         )
+    if filter_obj.get("condition") is None:  # the OpenAPI file makes it optional: no filter
+        return always
     moment = now if now is not None else datetime.now(timezone.utc)
     try:
-        return _Compiler(fields, moment, max_depth).condition(
+        return _Compiler(fields, moment, max_depth, access or Access()).condition(
             filter_obj["condition"], "filter.condition", 0
         )
     except RecursionError:

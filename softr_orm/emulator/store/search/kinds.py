@@ -30,6 +30,7 @@ __all__ = [
     "ATTACHMENT",
     "BETWEEN",
     "CHECKBOX",
+    "CONDITION_KEYS",
     "DATE",
     "DYNAMIC",
     "EQ",
@@ -137,6 +138,14 @@ NEGATIONS = {
     "IS_NOT_EMPTY": "IS_EMPTY",
 }
 
+#: Softr's schema has one shape for every condition (softr-openapi.yaml, ``FilterCondition``):
+#: these keys. A condition may carry the keys of another kind (an ``AND`` with a ``leftSide``);
+#: its kind just does not use them. A key outside this shape is refused (a typo).
+CONDITION_KEYS = frozenset(
+    {"operator", "leftSide", "rightSide", "lowerBound", "upperBound", "conditions"}
+)
+
+#: The keys each kind of condition needs.
 KEYS_BY_KIND = {
     "binary": frozenset({"operator", "leftSide", "rightSide"}),
     "unary": frozenset({"operator", "leftSide"}),

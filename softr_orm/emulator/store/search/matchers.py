@@ -9,6 +9,7 @@ search.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from operator import eq, ge, gt, le, lt
 from typing import Any
@@ -19,6 +20,8 @@ from .leaf import Leaf, number_of, strings_of
 from .operands import read_number, read_select_label, read_text
 
 __all__ = [
+    "Access",
+    "Getter",
     "Predicate",
     "Record",
     "Test",
@@ -34,8 +37,34 @@ __all__ = [
 ]
 
 Record = Mapping[str, Any]
-Predicate = Callable[[Record], bool]
+Predicate = Callable[[Any], bool]  # over mappings, or whatever the Access reads
 Test = Callable[[Any], bool]
+#: Reads one field's value from a record.
+Getter = Callable[[Any], Any]
+
+
+def _mapping_getter(key: str) -> Getter:
+    return lambda record: record.get(key)
+
+
+def _no_stored_getter(key: str) -> Getter | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Access:
+    """How compiled conditions read records (by default: records are mappings, field id ->
+    read-format value).
+
+    Attributes:
+        read: field id (or pseudo-field) -> a getter of the value in the read format.
+        stored: field id -> a getter of the value in the store's stored form, or None. Only
+            single SELECT fields use it: their stored form is a choice id, so a condition is
+            decided once per choice and a record only needs a set lookup.
+    """
+
+    read: Callable[[str], Getter] = _mapping_getter
+    stored: Callable[[str], Getter | None] = _no_stored_getter
 
 
 def always(record: Any) -> bool:
@@ -46,7 +75,7 @@ def never(record: Any) -> bool:
     return False
 
 
-def fused(kind: str, key: str, check: Test) -> Predicate:
+def fused(kind: str, get: Getter, check: Test) -> Predicate:
     """One closure reading and testing a single-valued field, the common types inlined.
 
     ``check`` must be False for ``""`` (an empty text), which the text tests guarantee.
@@ -54,7 +83,7 @@ def fused(kind: str, key: str, check: Test) -> Predicate:
     if kind == TEXT:
 
         def text_pred(record: Record) -> bool:
-            value = record.get(key)
+            value = get(record)
             if type(value) is str:
                 return check(value.casefold())
             text = read_text(value)
@@ -64,7 +93,7 @@ def fused(kind: str, key: str, check: Test) -> Predicate:
     if kind == SELECT:
 
         def select_pred(record: Record) -> bool:
-            value = record.get(key)
+            value = get(record)
             if type(value) is dict:
                 label = value.get("label")
                 if type(label) is str:
@@ -76,7 +105,7 @@ def fused(kind: str, key: str, check: Test) -> Predicate:
     if kind == NUMBER:
 
         def number_pred(record: Record) -> bool:
-            value = record.get(key)
+            value = get(record)
             if type(value) is int:
                 return check(value)
             number = read_number(value)
@@ -85,7 +114,7 @@ def fused(kind: str, key: str, check: Test) -> Predicate:
         return number_pred
 
     def date_pred(record: Record) -> bool:
-        value = record.get(key)
+        value = get(record)
         if type(value) is str:
             parsed = iso_micros(value)
             return parsed is not None and check(parsed[0])

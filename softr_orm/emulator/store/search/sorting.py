@@ -25,6 +25,7 @@ from .kinds import (
     FilterError,
     kind_of_type,
 )
+from .matchers import Access, Getter
 from .operands import display, json_type, read_number, reader_for, short_repr
 
 __all__ = ["compile_sorting"]
@@ -87,8 +88,8 @@ def _sort_key(kind: str, multiple: bool) -> Callable[[Any], Any]:
 
 
 def compile_sorting(
-    sorting: Any, fields: Mapping[str, FieldInfo]
-) -> Callable[[list[Mapping[str, Any]]], list[Mapping[str, Any]]]:
+    sorting: Any, fields: Mapping[str, FieldInfo], *, access: Access | None = None
+) -> Callable[[list[Any]], list[Any]]:
     """Validate a search ``sorting`` and compile it into a function sorting records.
 
     Args:
@@ -96,6 +97,7 @@ def compile_sorting(
             pseudo-field>, "sortType": "ASC" | "DESC"}`` (``sortType`` defaults to ``ASC``);
             None or ``[]`` keeps the given order.
         fields: the table's fields by field id.
+        access: how to read records (default: mappings of field id -> read-format value).
 
     Returns:
         A function returning a new, sorted list. The sort is stable and multi-key (the first
@@ -117,7 +119,8 @@ def compile_sorting(
             f"sorting must be an array, got {json_type(sorting)}",
             {"path": "sorting"},
         )
-    plan: list[tuple[str, Callable[[Any], Any], bool]] = []
+    read_field = (access or Access()).read
+    plan: list[tuple[Getter, Callable[[Any], Any], bool]] = []
     for index, entry in enumerate(sorting):
         path = f"sorting[{index}]"
         if not isinstance(entry, Mapping):
@@ -149,12 +152,12 @@ def compile_sorting(
                 {"path": path},
             )
         kind, multiple = (DATE, False) if info is None else kind_of_type(info.type, info.multiple)
-        plan.append((key, _sort_key(kind, multiple), direction == "DESC"))
+        plan.append((read_field(key), _sort_key(kind, multiple), direction == "DESC"))
 
-    def sort(records: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    def sort(records: list[Any]) -> list[Any]:
         order = list(range(len(records)))
-        for key, read, descending in reversed(plan):
-            values = list(map(read, [record.get(key) for record in records]))
+        for get, read, descending in reversed(plan):
+            values = list(map(read, map(get, records)))
             filled = [index for index in order if values[index] is not None]
             empty = [index for index in order if values[index] is None]
             filled.sort(key=values.__getitem__, reverse=descending)

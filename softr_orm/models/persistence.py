@@ -4,6 +4,11 @@ Kept apart from :mod:`softr_orm.models.base` (instance state and change tracking
 write path has rules of its own: what is sent (only changed fields, checked against the live
 field definitions first), how a schema change met mid-write is recovered from (re-read once,
 resend), and what an instance holds afterwards (the server's version of the record).
+
+Every write goes through :mod:`softr_orm.query.outcome`: writes of one record from one session
+are ordered, and an update or delete whose attempt may have reached the service is never sent
+again blindly; its outcome is proven (after a settle delay, by reading the record back) or
+raised as :class:`~softr_orm.errors.AmbiguousWriteError`.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from softr_orm import errors
 from softr_orm.errors import InvalidValue, UnknownField
 from softr_orm.fields import Field, LinkedRecord
 from softr_orm.models.options import SaveResult
+from softr_orm.query import outcome
 from softr_orm.query.binding import Binding, forget
 
 if TYPE_CHECKING:
@@ -63,7 +69,7 @@ def delete(instance: Model) -> None:
             f"{type(instance).__name__}: an unsaved instance cannot be deleted"
         )
     binding = instance._bind()
-    binding.session.backend.delete_record(binding.database_id, binding.table_id, instance.id)
+    outcome.delete_record(binding, instance.id)
     instance.id = None
 
 
@@ -79,12 +85,11 @@ def _write(instance: Model, creating: bool, to_send: list[Field[Any]]) -> Record
     for attempt in (0, 1):
         binding = instance._bind()
         body = _body(instance, binding, to_send)
-        backend = binding.session.backend
         try:
             if creating:
-                return backend.create_record(binding.database_id, binding.table_id, body)
+                return outcome.create_record(binding, body)
             assert instance.id is not None
-            return backend.update_record(binding.database_id, binding.table_id, instance.id, body)
+            return outcome.update_record(type(instance), binding, instance.id, body)
         except UnknownField:
             if attempt:
                 raise

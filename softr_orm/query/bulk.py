@@ -36,6 +36,7 @@ __all__ = [
     "matched_ids",
     "progress_bar",
     "run_each",
+    "run_ids",
     "write_forms",
 ]
 
@@ -144,7 +145,7 @@ def run_each(
         return list(pool.map(attempt, items))
 
 
-def _run(
+def run_ids(
     ids: list[str],
     action: Callable[[str], None],
     progress: bool,
@@ -256,7 +257,7 @@ def bulk_update(qs: QuerySet[Any], values: Mapping[str, Any]) -> BulkResult:
     def patch(record_id: str) -> None:
         outcome.update_record(model, binding, record_id, body)
 
-    return _run(ids, patch, qs._progress, f"update {model.__name__}", backend.write_concurrency)
+    return run_ids(ids, patch, qs._progress, f"update {model.__name__}", backend.write_concurrency)
 
 
 def bulk_delete(qs: QuerySet[Any]) -> BulkResult:
@@ -269,6 +270,6 @@ def bulk_delete(qs: QuerySet[Any]) -> BulkResult:
         # A record deleted meanwhile is the outcome the caller asked for.
         outcome.delete_record(binding, record_id, missing_ok=True)
 
-    return _run(
+    return run_ids(
         ids, delete, qs._progress, f"delete {qs.model.__name__}", backend.write_concurrency
     )

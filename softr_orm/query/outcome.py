@@ -55,6 +55,7 @@ __all__ = [
     "update_record",
 ]
 
+
 def proof_rounds(session: BackendSession) -> int:
     """Attempts of one write, the first included, before its outcome is given up as unknown:
     one more than the session's ``max_retries``, as for any other request."""
@@ -175,9 +176,7 @@ def update_record(
     with ledger_for(session).hold(binding.table_id, record_id) as guard:
         for _ in range(proof_rounds(session)):
             try:
-                return backend.update_record(
-                    binding.database_id, binding.table_id, record_id, body
-                )
+                return backend.update_record(binding.database_id, binding.table_id, record_id, body)
             except AmbiguousWriteError as error:
                 last = error
                 guard.unsettled_until = time.monotonic() + settle

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from softr_orm.errors import AmbiguousWriteError, InvalidValue, SoftrError
+from softr_orm.errors import AmbiguousWriteError, InvalidValue, SoftrError, TransportError
 from softr_orm.query import outcome
 from softr_orm.query.binding import Binding, bind
 from softr_orm.query.bulk import (
@@ -378,16 +378,19 @@ def _reconcile(
     duplicates: dict[tuple[Any, ...], list[str]],
 ) -> None:
     """Prove ambiguous creates through their key: after the settle delay, a record found is
-    the create that landed; none found means it did not, and it is sent again."""
+    the create that landed; none found means it did not, and it is sent again (at most
+    ``1 + max_retries`` attempts in all). Every round starts with the settle delay, so when
+    this returns no attempt of this run is still on its way: a later run cannot miss it."""
     settle = outcome.settle_delay(session)
-    for _ in range(outcome.proof_rounds(session)):
+    rounds = outcome.proof_rounds(session)
+    for attempt in range(1, rounds + 1):
         if not pending:
             return
         time.sleep(settle)
         try:
             found = _lookup(model, session, binding, names, [p.key for p in pending])
         except SoftrError:
-            return  # they stay unknown
+            return  # they stay unknown (but have settled)
         again: list[_Plan] = []
         for plan in pending:
             records = found.get(tuple(_fold(v) for v in plan.key), [])
@@ -398,9 +401,15 @@ def _reconcile(
                 plan.outcome, plan.error = "created", None
                 if plan.body:  # landed, then changed elsewhere: the row's values win
                     again.append(plan)
-            else:
+            elif attempt < rounds:
                 plan.outcome = "created"
                 again.append(plan)
+            else:
+                plan.outcome = "failed"
+                plan.error = TransportError(
+                    f"{meta_of(model).name} {_label(names, plan.key)}: {rounds} creates of "
+                    "unknown outcome, none of which landed (checked after the settle delay)"
+                )
         _send(model, binding, again, None)
         pending = [p for p in again if p.outcome == "unknown" and p.id is None]
 

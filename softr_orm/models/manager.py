@@ -196,7 +196,8 @@ class Manager(Generic[M]):
         unknown outcome is reconciled through the key).
 
         Raises:
-            MultipleObjectsReturned: several records match ``lookup``.
+            softr_orm.errors.MultipleObjectsReturned: several records match ``lookup`` (the
+                model's own subclass).
             AmbiguousWriteError: the outcome could not be proven.
             APIError, TransportError: the write was refused, or never sent.
         """

@@ -355,8 +355,8 @@ class AmbiguousWriteError(TransportError):
         method: the HTTP method of the write (``"POST"``, ``"PATCH"``, ``"DELETE"``, ...).
         path: the request path.
         record_id: the record written, when known (None for a create).
-        fields: the fields sent, by model attribute name (or by field id when the write did
-            not come through a model); empty for a delete.
+        fields: the fields sent, by model attribute name; empty for a delete, and when the
+            session raised it for a call made without the ORM (``session.api...``).
     """
 
     def __init__(

@@ -251,3 +251,33 @@ def test_dedupe_finds_and_removes_duplicates(world: World, make_session: Any) ->
         removed is not None and removed.ok and sorted(removed.succeeded) == sorted(found.extra_ids)
     )
     assert sorted(c.id for c in contacts.all()) == sorted([ids[0], ids[1]])
+
+
+def test_upsert_by_a_composite_key(world: World, make_session: Any) -> None:
+    """A key of two fields matches records holding both values, and creates the others."""
+    contacts = world.model.objects.using(world.session(make_session))
+    contacts.create(email="k@x.io", name="A", score=1)
+    contacts.create(email="k@x.io", name="B", score=2)
+    result = contacts.upsert(
+        [
+            {"email": "k@x.io", "name": "A", "score": 10},
+            {"email": "k@x.io", "name": "C", "score": 3},
+        ],
+        key=("email", "name"),
+    )
+    assert [r.outcome for r in result.rows] == ["updated", "created"]
+    stored = {(c.email, c.name): c.score for c in contacts.all()}
+    assert stored == {("k@x.io", "A"): 10, ("k@x.io", "B"): 2, ("k@x.io", "C"): 3}
+    with pytest.raises(world.model.MultipleObjectsReturned, match=r"k@x\.io"):
+        contacts.update_or_create(defaults={"score": 5}, email="k@x.io")
+
+
+def test_upsert_progress_bar(
+    world: World, make_session: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """progress=True shows a tqdm bar counting the keys done."""
+    contacts = world.model.objects.using(world.session(make_session))
+    rows = [{"email": f"p{n}@x.io"} for n in range(3)]
+    assert contacts.upsert(rows, key=("email",), progress=True).ok
+    err = capsys.readouterr().err
+    assert "upsert Contact" in err and "3/3" in err

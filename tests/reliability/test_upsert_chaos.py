@@ -27,7 +27,7 @@ from softr_orm import Model, Session, fields
 from softr_orm.emulator import Emulator
 from softr_orm.http.retry import RetryPolicy
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SEED = int(os.environ.get("SOFTR_UPSERT_CHAOS_SEED", "1104"))
 KEYS = 500

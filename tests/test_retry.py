@@ -499,3 +499,34 @@ def test_max_retries_zero_disables_retrying(fake: FakeClock, mocked: Any) -> Non
         s.request("GET", ["databases", "db1", "tables", "t1", "records"])
     assert len(mocked.calls) == 1
     assert s.max_retries == 0
+
+
+def test_timed_out_tells_a_read_timeout_from_a_dropped_connection() -> None:
+    """Only a read timeout may leave the server still working on a request."""
+    from softr_orm.http.retry import timed_out
+
+    assert timed_out(read_timeout())
+    assert not timed_out(remote_disconnected())
+    assert not timed_out(reset())
+
+
+def test_settle_delay_defaults() -> None:
+    """The ORM waits the read timeout after a timed-out write, at most 1 s after a dropped
+    connection, and exactly RetryPolicy.settle_delay when one is set."""
+    from softr_orm.query.outcome import settle_delay
+
+    def error(cause: Exception) -> errors.AmbiguousWriteError:
+        ambiguous = errors.AmbiguousWriteError("lost", method="PATCH", path="/r/1")
+        ambiguous.__cause__ = cause
+        return ambiguous
+
+    slow = Session("test-key", base_url=BASE, timeout=5.0, rate_limit=False)
+    assert settle_delay(slow, error(read_timeout())) == 5.0
+    assert settle_delay(slow, error(remote_disconnected())) == 1.0
+    assert settle_delay(slow) == 5.0
+    quick = Session("test-key", base_url=BASE, timeout=0.5, rate_limit=False)
+    assert settle_delay(quick, error(reset())) == 0.5
+    pinned = Session(
+        "test-key", base_url=BASE, rate_limit=False, retry_policy=RetryPolicy(settle_delay=0.2)
+    )
+    assert settle_delay(pinned, error(read_timeout())) == 0.2

@@ -35,6 +35,7 @@ import requests
 import urllib3.exceptions
 
 __all__ = [
+    "DROP_SETTLE_DELAY",
     "RETRYABLE_STATUSES",
     "Decision",
     "Delivery",
@@ -44,9 +45,13 @@ __all__ = [
     "classify_exception",
     "exception_chain",
     "parse_retry_after",
+    "timed_out",
 ]
 
 Kind = Literal["read", "write", "create"]
+
+#: The default settle delay after a connection closed without an answer (see RetryPolicy).
+DROP_SETTLE_DELAY = 1.0
 
 #: The only error statuses that are ever retried.
 RETRYABLE_STATUSES = frozenset({429, 503})
@@ -122,6 +127,18 @@ def classify_exception(exc: BaseException) -> Delivery:
     return Delivery.MAYBE_SENT
 
 
+def timed_out(exc: BaseException) -> bool:
+    """Whether a failure was the client giving up on an answer (a read timeout), rather than
+    the connection being closed: only then may the server still be working on the request."""
+    return any(
+        isinstance(
+            item,
+            (requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError, TimeoutError),
+        )
+        for item in exception_chain(exc)
+    )
+
+
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date).
 
@@ -168,9 +185,11 @@ class RetryPolicy:
         wall_clock: ``time.time``, to turn an HTTP-date ``Retry-After`` into seconds.
         settle_delay: after a write of unknown outcome, how long the ORM waits before it reads
             the record back to learn the outcome (and before it writes that record again).
-            It must be longer than an abandoned attempt can take to land; None means the
-            session's read timeout (so an attempt is assumed to land within two read
-            timeouts of being sent, or never).
+            It must be longer than an abandoned attempt can take to land. None means: after
+            a read timeout, the session's read timeout (an attempt is assumed to land within
+            two read timeouts of being sent, or never); after a connection closed without an
+            answer (the server, or a proxy, ended the exchange), ``DROP_SETTLE_DELAY`` (1 s)
+            or the read timeout if shorter.
     """
 
     max_retries: int = 5

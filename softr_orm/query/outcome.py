@@ -11,8 +11,10 @@ and overwrite an acknowledged value (a lost update). So, for a record that alrea
    included), and a record whose last write has an unknown outcome stays *unsettled* for
    :func:`settle_delay` seconds: the next write of it waits until then.
 2. **The outcome is proven, after the attempt has settled.** The ORM waits the settle delay
-   (by default the read timeout, so an abandoned attempt is assumed to land within two read
-   timeouts of being sent, or never), reads the record back and compares the fields it sent.
+   (:func:`settle_delay`: by default the read timeout after a timeout, so an abandoned attempt
+   is assumed to land within two read timeouts of being sent, or never; 1 s after a
+   connection closed without an answer), reads the record back and compares the fields it
+   sent.
    At most ``1 + max_retries`` attempts are made, as for any request.
    Equal: the update holds (it landed, or the record already had those values). Different:
    the attempt did not land, and as it has settled, sending the update again is safe. A delete
@@ -37,6 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from softr_orm.errors import AmbiguousWriteError, NotFound, SoftrError
+from softr_orm.http.retry import DROP_SETTLE_DELAY, timed_out
 from softr_orm.query.protocols import meta_of
 
 if TYPE_CHECKING:
@@ -62,10 +65,17 @@ def proof_rounds(session: BackendSession) -> int:
     return 1 + session.retry_policy.max_retries
 
 
-def settle_delay(session: BackendSession) -> float:
-    """Seconds after which an abandoned attempt has landed or never will (see the module)."""
+def settle_delay(session: BackendSession, error: BaseException | None = None) -> float:
+    """Seconds after which an abandoned attempt has landed or never will: the policy's
+    ``settle_delay``, else the read timeout after a timeout (or when the cause is not known),
+    else (a connection closed without an answer) ``DROP_SETTLE_DELAY`` if shorter."""
     configured = session.retry_policy.settle_delay
-    return session.timeout[1] if configured is None else configured
+    if configured is not None:
+        return configured
+    read_timeout = session.timeout[1]
+    if error is None or timed_out(error):
+        return read_timeout
+    return min(read_timeout, DROP_SETTLE_DELAY)
 
 
 @dataclass
@@ -172,13 +182,13 @@ def update_record(
     """
     session = binding.session
     backend = session.backend
-    settle = settle_delay(session)
     with ledger_for(session).hold(binding.table_id, record_id) as guard:
         for _ in range(proof_rounds(session)):
             try:
                 return backend.update_record(binding.database_id, binding.table_id, record_id, body)
             except AmbiguousWriteError as error:
                 last = error
+                settle = settle_delay(session, error)
                 guard.unsettled_until = time.monotonic() + settle
             time.sleep(settle)
             try:
@@ -204,7 +214,6 @@ def delete_record(binding: Binding, record_id: str, *, missing_ok: bool = False)
     """
     session = binding.session
     backend = session.backend
-    settle = settle_delay(session)
     with ledger_for(session).hold(binding.table_id, record_id) as guard:
         for _ in range(proof_rounds(session)):
             try:
@@ -214,6 +223,7 @@ def delete_record(binding: Binding, record_id: str, *, missing_ok: bool = False)
                 return
             except AmbiguousWriteError as error:
                 last = error
+                settle = settle_delay(session, error)
                 guard.unsettled_until = time.monotonic() + settle
             time.sleep(settle)
             try:

@@ -381,12 +381,11 @@ def _reconcile(
     the create that landed; none found means it did not, and it is sent again (at most
     ``1 + max_retries`` attempts in all). Every round starts with the settle delay, so when
     this returns no attempt of this run is still on its way: a later run cannot miss it."""
-    settle = outcome.settle_delay(session)
     rounds = outcome.proof_rounds(session)
     for attempt in range(1, rounds + 1):
         if not pending:
             return
-        time.sleep(settle)
+        time.sleep(max(outcome.settle_delay(session, plan.error) for plan in pending))
         try:
             found = _lookup(model, session, binding, names, [p.key for p in pending])
         except SoftrError:

@@ -229,3 +229,27 @@ def test_bulk_update_proves_dropped_patches(world: World) -> None:
     assert result.unknown == {} and result.failed == {}
     assert set(world.stored().values()) == {4}
     assert any(e["dropped"] for e in _patches(emu))
+
+
+@pytest.mark.slow
+def test_late_patch_with_the_issues_figures_and_default_settle(world: World) -> None:
+    """The issue's own figures, with the default settle delay (the read timeout): timeout 1 s,
+    PATCH latency 1.6 s cleared after 0.5 s; save 1, save 2, wait 1.5 s, read: 2."""
+    emu = world.emu
+    session = world.session(timeout=1.0, retry_policy=RetryPolicy(max_retries=2))
+    item = world.model.objects.using(session).get(id=world.ids[5])
+    emu.clear_request_log()
+    emu.set_faults(rate=0.0, latency_ms=1600, methods=["PATCH"])
+    clearing = threading.Timer(0.5, emu.clear_faults)
+    clearing.start()
+    try:
+        item.score = 1
+        item.save()
+        item.score = 2
+        item.save()
+    finally:
+        clearing.join()
+    time.sleep(1.5)
+    assert world.stored()[world.ids[5]] == 2
+    assert len(_patches(emu)) == 2
+    session.close()

@@ -284,6 +284,10 @@ def upsert(
             if plan.body:
                 writes.append(plan)
         else:
+            missing = _missing_required(model, plan.forms)
+            if missing is not None:
+                plan.outcome, plan.error = "failed", missing
+                continue
             plan.outcome = "created"
             plan.body = {binding.ids[name]: form for name, form in plan.forms.items()}
             writes.append(plan)
@@ -302,6 +306,16 @@ def upsert(
                 index, row_keys[index], plan.outcome, plan.id, plan.error, plan.record
             )
     return _result(outcomes, duplicates, names)
+
+
+def _missing_required(model: type[QueryableModel], forms: Mapping[str, Any]) -> InvalidValue | None:
+    """A create's error when a required field has no value (known before any request)."""
+    meta = meta_of(model)
+    for name, field_obj in meta.fields.items():
+        empty = forms.get(name) in (None, "", [])
+        if field_obj.required and not field_obj.read_only and empty:
+            return InvalidValue(meta.name, name, forms.get(name), "is required")
+    return None
 
 
 def _duplicate(

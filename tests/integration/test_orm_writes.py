@@ -281,3 +281,37 @@ def test_upsert_progress_bar(
     assert contacts.upsert(rows, key=("email",), progress=True).ok
     err = capsys.readouterr().err
     assert "upsert Contact" in err and "3/3" in err
+
+
+def test_upsert_create_missing_a_required_field_fails_without_a_request(
+    emu: Emulator, database: str, make_session: Any
+) -> None:
+    """A row that would create a record without a required field is `failed` with
+    InvalidValue naming model and field, and no create is sent for it."""
+    emu.create_table(
+        database,
+        "Tickets",
+        [
+            {"name": "Key", "type": "SINGLE_LINE_TEXT"},
+            {"name": "Title", "type": "SINGLE_LINE_TEXT"},
+        ],
+    )
+    database_id = database
+
+    class Ticket(Model):
+        key = fields.SingleLineText("Key")
+        title = fields.SingleLineText("Title", required=True)
+
+        class Meta:
+            database = database_id
+            table = "Tickets"
+
+    session = make_session()
+    events = _bodies(session)
+    result = Ticket.objects.using(session).upsert(
+        [{"key": "t1", "title": "One"}, {"key": "t2"}], key=("key",)
+    )
+    assert [r.outcome for r in result.rows] == ["created", "failed"]
+    error = result.rows[1].error
+    assert isinstance(error, errors.InvalidValue) and error.field == "title"
+    assert [e.method for e in events].count("POST") == 2  # the key search and one create

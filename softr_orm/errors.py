@@ -352,12 +352,55 @@ def _rebuild_transport(
 
 
 class AmbiguousWriteError(TransportError):
-    """A record-creating request may or may not have been applied.
+    """A write (create, update or delete) may or may not have been applied.
 
-    Raised instead of retrying a create whose request may have reached Softr (a read timeout,
-    a dropped connection after sending). Retrying could duplicate the record; check (for
-    example by searching for a unique value) and then decide.
+    Raised instead of sending again a write whose attempt may have reached the service (a read
+    timeout, a connection dropped after sending): a repeated create could duplicate the record,
+    and a repeated update could be overtaken by the first attempt landing late, overwriting a
+    later save. The ORM first tries to prove the outcome (see ``docs/reliability.md``); this
+    error means it could not.
+
+    Attributes:
+        method: the HTTP method of the write (``"POST"``, ``"PATCH"``, ``"DELETE"``, ...).
+        path: the request path.
+        record_id: the record written, when known (None for a create).
+        fields: the fields sent, by model attribute name; empty for a delete, and when the
+            session raised it for a call made without the ORM (``session.api...``).
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        record_id: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, method=method, path=path)
+        self.record_id = record_id
+        self.fields: dict[str, Any] = dict(fields or {})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_ambiguous,
+            (type(self), self.args[0], self.method, self.path, self.record_id, self.fields),
+        )
+
+
+def _rebuild_ambiguous(
+    cls: type[AmbiguousWriteError],
+    text: str,
+    method: str | None,
+    path: str | None,
+    record_id: str | None,
+    fields: dict[str, Any],
+) -> AmbiguousWriteError:
+    error = _rebuild_transport(cls, text, method, path)
+    assert isinstance(error, AmbiguousWriteError)
+    error.record_id = record_id
+    error.fields = fields
+    return error
 
 
 # --- Local errors, raised before any request ----------------------------------------------
@@ -439,7 +482,7 @@ class SchemaError(SoftrError):
 
 
 class BulkError(SoftrError):
-    """Some records of a bulk ``update()``/``delete()`` failed; ``result`` says which, and why.
+    """Some records of a bulk write failed or have an unknown outcome; ``result`` says which.
 
     Raised by ``BulkResult.raise_for_failures()``; a bulk write itself never raises for a
     single record, so that no outcome is lost.
@@ -448,10 +491,14 @@ class BulkError(SoftrError):
     def __init__(self, result: Any) -> None:
         self.result = result
         failed: dict[str, Exception] = result.failed
-        first_id, first_error = next(iter(failed.items()))
-        super().__init__(
-            f"{len(failed)} of {result.total} records failed (first: {first_id}: {first_error})"
-        )
+        unknown: dict[str, Exception] = getattr(result, "unknown", {})
+        parts = []
+        if failed:
+            parts.append(f"{len(failed)} of {result.total} records failed")
+        if unknown:
+            parts.append(f"{len(unknown)} of {result.total} records have an unknown outcome")
+        first_id, first_error = next(iter({**failed, **unknown}.items()))
+        super().__init__(f"{'; '.join(parts)} (first: {first_id}: {first_error})")
 
 
 class ObjectDoesNotExist(SoftrError, LookupError):

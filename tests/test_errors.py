@@ -182,3 +182,27 @@ def test_api_errors_pickle() -> None:
         "t1",
         "/databases/x",
     )
+
+
+def test_ambiguous_write_error_carries_what_was_sent_and_pickles() -> None:
+    """AmbiguousWriteError names method, record id and the fields sent, also after pickling;
+    it is a TransportError."""
+    err = errors.AmbiguousWriteError(
+        "PATCH /r/rec1: may or may not",
+        method="PATCH",
+        path="/r/rec1",
+        record_id="rec1",
+        fields={"score": 2},
+    )
+    copy = pickle.loads(pickle.dumps(err))
+    for e in (err, copy):
+        assert isinstance(e, errors.TransportError)
+        assert (e.method, e.path, e.record_id, e.fields) == (
+            "PATCH",
+            "/r/rec1",
+            "rec1",
+            {"score": 2},
+        )
+        assert str(e) == str(err)
+    bare = errors.AmbiguousWriteError("lost", method="POST", path="/records")
+    assert bare.record_id is None and bare.fields == {}

@@ -182,7 +182,7 @@ def test_classify_ignores_an_unrelated_exception_context() -> None:
     ("kind", "delivery", "decision"),
     [
         ("read", Delivery.MAYBE_SENT, Decision.RETRY),
-        ("write", Delivery.MAYBE_SENT, Decision.RETRY),
+        ("write", Delivery.MAYBE_SENT, Decision.AMBIGUOUS),
         ("create", Delivery.MAYBE_SENT, Decision.AMBIGUOUS),
         ("read", Delivery.NOT_SENT, Decision.RETRY),
         ("write", Delivery.NOT_SENT, Decision.RETRY),
@@ -192,7 +192,7 @@ def test_classify_ignores_an_unrelated_exception_context() -> None:
     ],
 )
 def test_decide_exception(kind: Any, delivery: Delivery, decision: Decision) -> None:
-    """Creates are retried only when surely not sent; idempotent calls always."""
+    """Writes (creates, updates, deletes) are retried only when surely not sent; reads always."""
     assert RetryPolicy().decide_exception(kind, delivery) is decision
 
 
@@ -310,26 +310,43 @@ def test_reads_retry_on_connection_errors_and_timeouts(
 
 @pytest.mark.parametrize("method", ["PATCH", "PUT", "DELETE"])
 @pytest.mark.parametrize("error", [remote_disconnected, read_timeout, reset])
-def test_idempotent_writes_are_retried(
+def test_updates_that_may_have_been_applied_are_not_repeated(
     fake: FakeClock, mocked: Any, method: str, error: Any
 ) -> None:
-    """PATCH/PUT/DELETE are idempotent: retried after a failure that may have been applied."""
+    """PATCH/PUT/DELETE that may have reached the server are sent once: a repeat could be
+    overtaken by the first attempt landing late. AmbiguousWriteError names the write."""
     mocked.add(method, f"{URL}/r1", body=error())
     mocked.add(method, f"{URL}/r1", json={"data": {"id": "r1"}})
-    body = None if method == "DELETE" else {"fields": {}}
+    body = None if method == "DELETE" else {"fields": {"f1": 2}}
     path = ["databases", "db1", "tables", "t1", "records", "r1"]
-    result = make_session(fake).request(method, path, **({} if body is None else {"json": body}))
-    assert result == {"data": {"id": "r1"}}
+    with pytest.raises(errors.AmbiguousWriteError) as info:
+        make_session(fake).request(method, path, **({} if body is None else {"json": body}))
+    assert len(mocked.calls) == 1
+    assert fake.sleeps == []
+    assert info.value.method == method
+    assert info.value.path == "/databases/db1/tables/t1/records/r1"
+    assert "may or may not" in str(info.value)
+
+
+@pytest.mark.parametrize("method", ["PATCH", "PUT", "DELETE"])
+@pytest.mark.parametrize("error", [refused, dns_failure])
+def test_updates_surely_never_sent_are_retried(
+    fake: FakeClock, mocked: Any, method: str, error: Any
+) -> None:
+    """A write whose connection never opened (refused, DNS) is retried like a read."""
+    mocked.add(method, f"{URL}/r1", body=error())
+    mocked.add(method, f"{URL}/r1", json={"data": {"id": "r1"}})
+    path = ["databases", "db1", "tables", "t1", "records", "r1"]
+    assert make_session(fake).request(method, path) == {"data": {"id": "r1"}}
     assert len(mocked.calls) == 2
 
 
-def test_retried_delete_finding_404_has_succeeded(fake: FakeClock, mocked: Any) -> None:
-    """DELETE timed out (maybe applied), the retry gets 404: the record is gone, return None."""
-    mocked.add(responses.DELETE, f"{URL}/r1", body=read_timeout())
-    mocked.add(responses.DELETE, f"{URL}/r1", status=404, json={"errorCode": "RESOURCE_NOT_FOUND"})
-    path = ["databases", "db1", "tables", "t1", "records", "r1"]
-    assert make_session(fake).request("DELETE", path) is None
-    assert len(mocked.calls) == 2
+def test_policy_settle_delay_validates() -> None:
+    """settle_delay defaults to None (the read timeout) and must not be negative."""
+    assert RetryPolicy().settle_delay is None
+    assert RetryPolicy(settle_delay=0.5).settle_delay == 0.5
+    with pytest.raises(ValueError, match="settle_delay"):
+        RetryPolicy(settle_delay=-1.0)
 
 
 def test_first_attempt_delete_404_raises(fake: FakeClock, mocked: Any) -> None:
@@ -482,3 +499,34 @@ def test_max_retries_zero_disables_retrying(fake: FakeClock, mocked: Any) -> Non
         s.request("GET", ["databases", "db1", "tables", "t1", "records"])
     assert len(mocked.calls) == 1
     assert s.max_retries == 0
+
+
+def test_timed_out_tells_a_read_timeout_from_a_dropped_connection() -> None:
+    """Only a read timeout may leave the server still working on a request."""
+    from softr_orm.http.retry import timed_out
+
+    assert timed_out(read_timeout())
+    assert not timed_out(remote_disconnected())
+    assert not timed_out(reset())
+
+
+def test_settle_delay_defaults() -> None:
+    """The ORM waits the read timeout after a timed-out write, at most 1 s after a dropped
+    connection, and exactly RetryPolicy.settle_delay when one is set."""
+    from softr_orm.query.outcome import settle_delay
+
+    def error(cause: Exception) -> errors.AmbiguousWriteError:
+        ambiguous = errors.AmbiguousWriteError("lost", method="PATCH", path="/r/1")
+        ambiguous.__cause__ = cause
+        return ambiguous
+
+    slow = Session("test-key", base_url=BASE, timeout=5.0, rate_limit=False)
+    assert settle_delay(slow, error(read_timeout())) == 5.0
+    assert settle_delay(slow, error(remote_disconnected())) == 1.0
+    assert settle_delay(slow) == 5.0
+    quick = Session("test-key", base_url=BASE, timeout=0.5, rate_limit=False)
+    assert settle_delay(quick, error(reset())) == 0.5
+    pinned = Session(
+        "test-key", base_url=BASE, rate_limit=False, retry_policy=RetryPolicy(settle_delay=0.2)
+    )
+    assert settle_delay(pinned, error(read_timeout())) == 0.2

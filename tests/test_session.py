@@ -566,24 +566,26 @@ def test_close_and_context_manager(echo_server: ThreadingHTTPServer) -> None:
 
 
 def test_listeners_see_every_attempt(mocked: responses.RequestsMock) -> None:
-    """add_listener gets one RequestEvent per attempt (retries and failures included)."""
+    """add_listener gets one RequestEvent per attempt (retries and failures included; a
+    search, as a write dropped after sending is not retried)."""
     from softr_orm import RequestEvent
 
-    mocked.add(responses.PATCH, f"{BASE}/r/1", status=503)
-    mocked.add(responses.PATCH, f"{BASE}/r/1", body=requests.ConnectionError("reset"))
-    mocked.add(responses.PATCH, f"{BASE}/r/1", json={})
+    mocked.add(responses.POST, f"{BASE}/r/1", status=503)
+    mocked.add(responses.POST, f"{BASE}/r/1", body=requests.ConnectionError("reset"))
+    mocked.add(responses.POST, f"{BASE}/r/1", json={})
     s = make(max_retries=2, sleep=lambda _: None)
     events: list[RequestEvent] = []
     s.add_listener(events.append)
-    s.request("PATCH", ["r", "1"], json={"fields": {"a": 1}}, params={"x": 1})
+    s.request("POST", ["r", "1"], json={"fields": {"a": 1}}, params={"x": 1}, kind="read")
     assert [(e.method, e.path, e.status, e.error, e.attempt) for e in events] == [
-        ("PATCH", "/r/1", 503, None, 1),
-        ("PATCH", "/r/1", None, "ConnectionError", 2),
-        ("PATCH", "/r/1", 200, None, 3),
+        ("POST", "/r/1", 503, None, 1),
+        ("POST", "/r/1", None, "ConnectionError", 2),
+        ("POST", "/r/1", 200, None, 3),
     ]
     assert events[0].body == b'{"fields":{"a":1}}' and events[0].api == "database"
     assert all(KEY not in repr(e) for e in events)
     s.remove_listener(events.append)
     s.remove_listener(events.append)  # removing twice is harmless
+    mocked.add(responses.PATCH, f"{BASE}/r/1", json={})
     s.request("PATCH", ["r", "1"], json={})
     assert len(events) == 3

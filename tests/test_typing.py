@@ -167,3 +167,18 @@ def test_plain_data_and_database_overrides_are_typed() -> None:
     with softr_orm.override_database({"a": "b"}) as active:
         assert_type(active, Mapping[str, str])
         assert active == {"a": "b"}
+
+
+def _write_by_key_types(rows: list[dict[str, Any]]) -> None:
+    """Checked by mypy only (it would need a live table): the writes by key are typed."""
+    from softr_orm.models.manager import Duplicates
+    from softr_orm.query.bulk import BulkResult
+    from softr_orm.query.writes import UpsertResult
+
+    assert_type(Contact.objects.bulk_create([Contact(email="a@b.co")]), BulkResult)
+    assert_type(Contact.objects.upsert(rows, key=("email",), progress=True), UpsertResult)
+    assert_type(Contact.objects.upsert([Contact(email="a@b.co")], key=("email",)), UpsertResult)
+    made = Contact.objects.update_or_create(defaults={"score": 1}, email="a@b.co")
+    assert_type(made, tuple[Contact, bool])
+    assert_type(Contact.objects.dedupe(key=("email",)), Duplicates[Contact])
+    assert_type(Contact.objects.upsert(rows, key=("email",)).unknown, dict[str, Exception])

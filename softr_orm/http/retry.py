@@ -6,10 +6,14 @@ The rules, in one place so they can be tested without HTTP:
   answer is final. Softr did not apply a request it answered 429/503 to, so this holds for
   every kind of request, record creation included.
 * A transport failure is classified by whether the request may have reached Softr
-  (:class:`Delivery`). Reads and idempotent writes (PUT, PATCH, DELETE) are retried either way.
-  A record-creating POST is retried only when the request surely never left this machine
-  (refused connection, DNS failure, connect timeout); otherwise repeating it could create a
-  duplicate, so the caller gets :class:`~softr_orm.errors.AmbiguousWriteError` instead.
+  (:class:`Delivery`). Reads are retried either way. Every write (a create, and PUT, PATCH,
+  DELETE too) is retried only when the request surely never left this machine (refused
+  connection, DNS failure, connect timeout). Otherwise the caller gets
+  :class:`~softr_orm.errors.AmbiguousWriteError`: repeating a create could duplicate a record,
+  and repeating an update is not safe either, because the first attempt may still be on its
+  way and land *after* a later, acknowledged write, overwriting it. Proving what happened
+  (waiting :attr:`RetryPolicy.settle_delay`, reading back) is the ORM's job, which knows what
+  was written.
 * Waits honour ``Retry-After`` (seconds or an HTTP date, capped) or else back off
   exponentially with "full jitter" (a uniform random wait below an exponentially growing
   ceiling), which spreads out many clients retrying together.
@@ -31,6 +35,7 @@ import requests
 import urllib3.exceptions
 
 __all__ = [
+    "DROP_SETTLE_DELAY",
     "RETRYABLE_STATUSES",
     "Decision",
     "Delivery",
@@ -40,9 +45,13 @@ __all__ = [
     "classify_exception",
     "exception_chain",
     "parse_retry_after",
+    "timed_out",
 ]
 
 Kind = Literal["read", "write", "create"]
+
+#: The default settle delay after a connection closed without an answer (see RetryPolicy).
+DROP_SETTLE_DELAY = 1.0
 
 #: The only error statuses that are ever retried.
 RETRYABLE_STATUSES = frozenset({429, 503})
@@ -118,6 +127,18 @@ def classify_exception(exc: BaseException) -> Delivery:
     return Delivery.MAYBE_SENT
 
 
+def timed_out(exc: BaseException) -> bool:
+    """Whether a failure was the client giving up on an answer (a read timeout), rather than
+    the connection being closed: only then may the server still be working on the request."""
+    return any(
+        isinstance(
+            item,
+            (requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError, TimeoutError),
+        )
+        for item in exception_chain(exc)
+    )
+
+
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date).
 
@@ -162,6 +183,13 @@ class RetryPolicy:
             after the call began.
         jitter: returns a float in [0, 1); ``random.random`` (inject a constant for tests).
         wall_clock: ``time.time``, to turn an HTTP-date ``Retry-After`` into seconds.
+        settle_delay: after a write of unknown outcome, how long the ORM waits before it reads
+            the record back to learn the outcome (and before it writes that record again).
+            It must be longer than an abandoned attempt can take to land. None means: after
+            a read timeout, the session's read timeout (an attempt is assumed to land within
+            two read timeouts of being sent, or never); after a connection closed without an
+            answer (the server, or a proxy, ended the exchange), ``DROP_SETTLE_DELAY`` (1 s)
+            or the read timeout if shorter.
     """
 
     max_retries: int = 5
@@ -171,6 +199,7 @@ class RetryPolicy:
     total_timeout: float = 60.0
     jitter: Callable[[], float] = field(default=random.random, repr=False, compare=False)
     wall_clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
+    settle_delay: float | None = None
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
@@ -179,16 +208,22 @@ class RetryPolicy:
             raise ValueError("backoff_base, backoff_cap and retry_after_cap must be >= 0")
         if self.total_timeout < 0:
             raise ValueError(f"total_timeout must be >= 0, got {self.total_timeout}")
+        if self.settle_delay is not None and not self.settle_delay >= 0:
+            raise ValueError(f"settle_delay must be >= 0, got {self.settle_delay}")
 
     def decide_status(self, status: int) -> Decision:
         """Retry 429 and 503 (for every kind: Softr did not apply the request); raise others."""
         return Decision.RETRY if status in RETRYABLE_STATUSES else Decision.RAISE
 
     def decide_exception(self, kind: Kind, delivery: Delivery) -> Decision:
-        """Retry transport failures unless that could duplicate a record."""
+        """Retry transport failures of reads, and of writes that surely were never sent.
+
+        A write that may have reached the server is never sent again blindly, idempotent or
+        not: a late first attempt could overwrite a later write (see the module docstring).
+        """
         if delivery is Delivery.PERMANENT:
             return Decision.RAISE
-        if delivery is Delivery.NOT_SENT or kind in ("read", "write"):
+        if delivery is Delivery.NOT_SENT or kind == "read":
             return Decision.RETRY
         return Decision.AMBIGUOUS
 

@@ -254,7 +254,7 @@ class HttpSession:
             headers: extra headers (e.g. Softr's ``Softr-Domain``).
             base_url: another root for this call (e.g. an app domain), checked like the others.
             auth: send the API key (False only for endpoints that must not get it).
-            kind: "read", "write" (idempotent) or "create" (not idempotent); by default GET is
+            kind: "read", "write" (an update or delete) or "create"; by default GET is
                 a read, POST a create, and PUT/PATCH/DELETE writes. Searches pass "read".
 
         Returns:
@@ -262,7 +262,8 @@ class HttpSession:
 
         Raises:
             APIError: a subclass per error code (``RedirectRefused`` for any 3xx).
-            AmbiguousWriteError: a create failed after it may have reached the server.
+            AmbiguousWriteError: a write (any kind but "read") failed after it may have
+                reached the server; it is never sent again blindly.
             TransportError: no answer, once the retries allowed are spent.
         """
         verb = method.upper()
@@ -443,9 +444,9 @@ class HttpSession:
         if decision is Decision.AMBIGUOUS:
             return errors.AmbiguousWriteError(
                 f"the request failed after it may have reached {self.service} ({detail}); the "
-                "write may "
-                "or may not have happened. It was not retried, to avoid a duplicate: check "
-                "(e.g. search for a unique value) before trying again",
+                "write may or may not have happened. It was not sent again: a repeat could "
+                "duplicate a record, or be overtaken by this attempt landing late. Check "
+                "(read the record, or search for a unique value) before trying again",
                 method=verb,
                 path=path,
             )

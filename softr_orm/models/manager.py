@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from softr_orm.query.queryset import QuerySet
@@ -10,8 +10,10 @@ from softr_orm.query.queryset import QuerySet
 if TYPE_CHECKING:
     from softr_orm.backends.base import BackendSession
     from softr_orm.models.base import Model
+    from softr_orm.query.bulk import BulkResult
+    from softr_orm.query.writes import UpsertResult
 
-__all__ = ["Manager"]
+__all__ = ["Duplicates", "Manager"]
 
 M = TypeVar("M", bound="Model")
 
@@ -33,6 +35,22 @@ class _ManagerDescriptor:
                 "query one of its concrete subclasses"
             )
         return Manager(owner)
+
+
+class Duplicates(dict[tuple[Any, ...], list[M]]):
+    """What ``dedupe()`` found: key -> the records sharing it, oldest first (the one kept).
+
+    Attributes:
+        removed: with ``delete=True``, the outcome of deleting all but the oldest of each
+            group (a ``BulkResult``); None otherwise.
+    """
+
+    removed: BulkResult | None = None
+
+    @property
+    def extra_ids(self) -> list[str]:
+        """The ids of every record but the oldest of each group (what delete=True removes)."""
+        return [i.id for group in self.values() for i in group[1:] if i.id is not None]
 
 
 class Manager(Generic[M]):
@@ -121,6 +139,113 @@ class Manager(Generic[M]):
             params = {k: v for k, v in lookup.items() if "__" not in k}
             params.update(defaults or {})
             return self.create(**params), True
+
+    # --- writes by key ----------------------------------------------------------------------
+
+    def bulk_create(self, objs: Iterable[M]) -> BulkResult:
+        """Create every unsaved instance: one POST each, concurrently within the write budget.
+
+        Each instance is checked before any request; those created get their ids. The result
+        is three-valued: ``succeeded`` (new ids), ``failed`` and ``unknown`` (a create that
+        may have been applied: without a key it cannot be proven; use :meth:`upsert` to
+        reconcile through one), keyed by ``"#<position>"``.
+        """
+        from softr_orm.models import persistence
+
+        instances = list(objs)
+        for instance in instances:
+            if not isinstance(instance, self.model):
+                raise TypeError(
+                    f"bulk_create() takes {self.model.__name__} instances, "
+                    f"not {type(instance).__name__}"
+                )
+            if self._session is not None and instance._session is None:
+                instance._session = self._session
+        return persistence.bulk_create(instances)
+
+    def upsert(
+        self,
+        rows: Iterable[Mapping[str, Any] | M],
+        *,
+        key: Sequence[str],
+        progress: bool = False,
+    ) -> UpsertResult:
+        """Create or update one record per key: ``upsert(rows, key=("email",))``.
+
+        Rows are dicts of values by field name, or instances (their assigned values). Only
+        fields that differ are sent, unchanged rows cost no request, writes run concurrently
+        within the write budget, and creates of unknown outcome are reconciled through the key
+        so that no run leaves two records for one key. Keys matching several records are
+        reported (``result.duplicates``), never merged. See :mod:`softr_orm.query.writes`.
+
+        Returns:
+            An ``UpsertResult``: ``created``, ``updated``, ``unchanged``, ``failed``,
+            ``unknown`` and ``rows`` (one outcome per input row).
+        """
+        from softr_orm.models import persistence
+        from softr_orm.query.writes import upsert
+
+        plain = [
+            persistence.row_of(row) if isinstance(row, self.model) else dict(row)  # type: ignore[arg-type]
+            for row in rows
+        ]
+        return upsert(self.model, plain, key, session=self._session, progress=progress)
+
+    def update_or_create(
+        self, defaults: Mapping[str, Any] | None = None, **lookup: Any
+    ) -> tuple[M, bool]:
+        """Like Django's: update the record matching ``lookup`` with ``defaults``, or create
+        it from both. Returns ``(instance, created)``.
+
+        ``lookup`` names fields exactly (``email="j@x.io"``); it is the unique key, and the
+        write follows :meth:`upsert`'s rules (only changed fields are sent; a create of
+        unknown outcome is reconciled through the key).
+
+        Raises:
+            softr_orm.errors.MultipleObjectsReturned: several records match ``lookup`` (the
+                model's own subclass).
+            AmbiguousWriteError: the outcome could not be proven.
+            APIError, TransportError: the write was refused, or never sent.
+        """
+        if not lookup:
+            raise TypeError("update_or_create() needs a lookup, e.g. email='j@x.io'")
+        bad = [name for name in lookup if "__" in name]
+        if bad:
+            raise TypeError(
+                f"update_or_create() looks records up by exact field values; {bad[0]!r} "
+                "is not a field name"
+            )
+        result = self.upsert([{**lookup, **(defaults or {})}], key=tuple(lookup))
+        row = result.rows[0]
+        if row.error is not None:
+            raise row.error
+        assert row.record is not None
+        from softr_orm.query.binding import bind
+
+        binding = bind(self.model, self.model._meta.get_session(self._session))
+        return self.model._from_api(row.record, binding), row.outcome == "created"
+
+    def dedupe(self, key: Sequence[str], delete: bool = False) -> Duplicates[M]:
+        """Records sharing a key: ``{key: [oldest, ...]}`` for every key held more than once.
+
+        With ``delete=True`` all but the oldest record of each group are deleted (each
+        delete proven or reported, as in ``qs.delete()``); ``result.removed`` says how it
+        went. Records with an empty key are ignored.
+        """
+        from softr_orm.query.binding import bind
+        from softr_orm.query.writes import delete_ids, find_duplicates
+
+        groups = find_duplicates(self.model, key, session=self._session)
+        binding = bind(self.model, self.model._meta.get_session(self._session))
+        found: Duplicates[M] = Duplicates(
+            {
+                k: [self.model._from_api(r, binding) for r in records]
+                for k, records in groups.items()
+            }
+        )
+        if delete:
+            found.removed = delete_ids(binding, found.extra_ids)
+        return found
 
 
 def _share_queryset_docs() -> None:

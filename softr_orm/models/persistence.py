@@ -4,23 +4,31 @@ Kept apart from :mod:`softr_orm.models.base` (instance state and change tracking
 write path has rules of its own: what is sent (only changed fields, checked against the live
 field definitions first), how a schema change met mid-write is recovered from (re-read once,
 resend), and what an instance holds afterwards (the server's version of the record).
+
+Every write goes through :mod:`softr_orm.query.outcome`: writes of one record from one session
+are ordered, and an update or delete whose attempt may have reached the service is never sent
+again blindly; its outcome is proven (after a settle delay, by reading the record back) or
+raised as :class:`~softr_orm.errors.AmbiguousWriteError`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from softr_orm import errors
 from softr_orm.errors import InvalidValue, UnknownField
 from softr_orm.fields import Field, LinkedRecord
 from softr_orm.models.options import SaveResult
+from softr_orm.query import outcome
 from softr_orm.query.binding import Binding, forget
+from softr_orm.query.bulk import BulkResult, run_each
 
 if TYPE_CHECKING:
     from softr_orm.backends.base import FieldDefinition, Record
     from softr_orm.models.base import Model
 
-__all__ = ["delete", "refresh", "save"]
+__all__ = ["bulk_create", "delete", "refresh", "row_of", "save"]
 
 
 def save(instance: Model, force: bool = False) -> SaveResult:
@@ -65,8 +73,60 @@ def delete(instance: Model) -> None:
             f"{type(instance).__name__}: an unsaved instance cannot be deleted"
         )
     binding = instance._bind()
-    binding.session.backend.delete_record(binding.database_id, binding.table_id, instance.id)
+    outcome.delete_record(binding, instance.id)
     instance.id = None
+
+
+def bulk_create(instances: Sequence[Model]) -> BulkResult:
+    """Create every unsaved instance: one POST each, concurrently within the write budget.
+
+    Every instance is checked (required fields, values against the live fields) before any
+    request. An instance created gets its id and the server's values. A create that may or
+    may not have been applied is reported ``unknown`` (without a key it cannot be proven;
+    ``upsert`` reconciles through one) and is never sent again.
+
+    ``succeeded`` lists the new ids in input order; ``failed`` and ``unknown`` are keyed by
+    ``"#<position in the input>"``.
+    """
+    if not instances:
+        return BulkResult()
+    for instance in instances:
+        if instance.id is not None:
+            raise errors.SoftrError(
+                f"{type(instance).__name__} {instance.id} already exists; bulk_create() "
+                "creates new records only (use save() or upsert())"
+            )
+        _check_required(instance)
+    bodies = []
+    for instance in instances:
+        binding = instance._bind()
+        bodies.append((instance, binding, _body(instance, binding, instance._changed())))
+    binding = bodies[0][1]
+    concurrency = binding.session.backend.write_concurrency
+
+    def create(item: tuple[Model, Binding, dict[str, Any]]) -> Record:
+        return outcome.create_record(item[1], item[2])
+
+    succeeded: list[str] = []
+    failed: dict[str, Exception] = {}
+    unknown: dict[str, Exception] = {}
+    for position, (item, result) in enumerate(
+        zip(bodies, run_each(bodies, create, concurrency), strict=True)
+    ):
+        if isinstance(result, errors.AmbiguousWriteError):
+            unknown[f"#{position}"] = result
+        elif isinstance(result, Exception):
+            failed[f"#{position}"] = result
+        else:
+            item[0]._load(result)
+            assert item[0].id is not None
+            succeeded.append(item[0].id)
+    return BulkResult(succeeded, failed, unknown)
+
+
+def row_of(instance: Model) -> dict[str, Any]:
+    """The writable values an instance was given or changed, by field name (for upsert)."""
+    return {f.attname: value for f, value in instance._touched() if not f.read_only}
 
 
 def _check_required(instance: Model, sending: list[Field[Any]] | None = None) -> None:
@@ -84,12 +144,11 @@ def _write(instance: Model, creating: bool, to_send: list[Field[Any]]) -> Record
     for attempt in (0, 1):
         binding = instance._bind()
         body = _body(instance, binding, to_send)
-        backend = binding.session.backend
         try:
             if creating:
-                return backend.create_record(binding.database_id, binding.table_id, body)
+                return outcome.create_record(binding, body)
             assert instance.id is not None
-            return backend.update_record(binding.database_id, binding.table_id, instance.id, body)
+            return outcome.update_record(type(instance), binding, instance.id, body)
         except UnknownField:
             if attempt:
                 raise

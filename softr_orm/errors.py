@@ -46,6 +46,7 @@ __all__ = [
     "SoftrError",
     "TransportError",
     "Unauthorized",
+    "UnexpectedResponse",
     "UnknownField",
     "UnknownFieldName",
     "UnsupportedLookup",
@@ -226,6 +227,46 @@ class ServerError(APIError):
 
 class RedirectRefused(APIError):
     """A 3xx answer. Redirects are never followed, so the API key never reaches another host."""
+
+
+class UnexpectedResponse(APIError, ValueError):
+    """A 2xx answer that is not what the call needs: a record without an id, another record
+    than the one asked for, an empty body where a page belongs, a page that repeats.
+
+    Raised instead of returning a silently wrong result. ``status`` is the answer's status and
+    ``body`` the start of its (redacted) body. Also a ``ValueError``, as it was before it
+    became an :class:`APIError`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 200,
+        error_code: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        body: str | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            status=status,
+            error_code=error_code,
+            details=details,
+            method=method,
+            path=path,
+            body=body,
+        )
+
+    def _describe(self) -> str:
+        text = super()._describe()
+        if self.body:
+            cut = self.body if len(self.body) <= 200 else self.body[:200] + "..."
+            text += f" (body: {cut})"
+        elif self.body is not None or self.method:
+            text += " (empty body)"
+        return text
 
 
 _BY_CODE: dict[str, type[APIError]] = {

@@ -248,6 +248,7 @@ class HttpSession:
         base_url: str | None = None,
         auth: bool = True,
         kind: Kind | None = None,
+        expect: Callable[[Any], Any] | None = None,
     ) -> Any:
         """Send one API call, with rate limiting and retries, and decode the answer.
 
@@ -267,7 +268,8 @@ class HttpSession:
             The decoded JSON body, or None for 204 / an empty body.
 
         Raises:
-            APIError: a subclass per error code (``RedirectRefused`` for any 3xx).
+            APIError: a subclass per error code (``RedirectRefused`` for any 3xx;
+                ``UnexpectedResponse`` for a 2xx answer that ``expect`` refuses).
             AmbiguousWriteError: a create failed after it may have reached the server.
             TransportError: no answer, once the retries allowed are spent.
         """
@@ -317,7 +319,7 @@ class HttpSession:
                 self._count()
                 status = result.status_code
                 if 200 <= status < 300:
-                    return self._decode(result, api, verb, rel_path)
+                    return self._read_answer(result, api, verb, rel_path, expect)
                 if verb == "DELETE" and status == 404 and budget.maybe_applied:
                     _log.debug("%s %s: 404 after a retry; already deleted", verb, rel_path)
                     return None
@@ -418,6 +420,30 @@ class HttpSession:
         if delay > 0:
             self._sleep(delay)
 
+    def _read_answer(
+        self,
+        response: requests.Response,
+        api: str,
+        verb: str,
+        path: str,
+        expect: Callable[[Any], Any] | None,
+    ) -> Any:
+        decoded = self._decode(response, api, verb, path)
+        if expect is None:
+            return decoded
+        try:
+            return expect(decoded)
+        except errors.UnexpectedResponse as exc:
+            body = self._redact(response.content[:2000].decode("utf-8", "replace"))
+            raise errors.UnexpectedResponse(
+                f"{self.service} answered {response.status_code} with a body this call cannot "
+                f"use: {exc.message}",
+                status=response.status_code,
+                method=verb,
+                path=path,
+                body=body,
+            ) from None
+
     def _decode(self, response: requests.Response, api: str, verb: str, path: str) -> Any:
         content = response.content
         if response.status_code == 204 or not content.strip():
@@ -428,7 +454,7 @@ class HttpSession:
             text = self._redact(content.decode("utf-8", "replace"))
             if api in self.text_apis:
                 return text
-            raise errors.APIError(
+            raise errors.UnexpectedResponse(
                 f"{self.service} answered with a body that is not JSON",
                 status=response.status_code,
                 method=verb,

@@ -363,7 +363,7 @@ class HttpSession:
                     verb, url, data=body, headers=headers, auth=self._auth if auth else None
                 )
             )
-            # requests "requotes" URLs, turning %2E back into "."; keep our exact encoding.
+            # requests "requotes" URLs (e.g. decoding %7E); keep our exact encoding.
             prepared.url = url
             settings = self._http.merge_environment_settings(url, {}, None, None, None)
             response = self._http.send(

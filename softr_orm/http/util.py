@@ -216,18 +216,32 @@ def parse_timeout(timeout: object) -> tuple[float, float]:
     return connect, read
 
 
+#: The dot segments of RFC 3986 (section 3.3): a server or proxy may resolve them.
+_DOT_SEGMENTS = frozenset({".", ".."})
+
+
 def encode_segment(segment: object) -> str:
     """Percent-encode one path segment so it stays exactly one segment on the wire.
 
-    Everything but letters, digits and ``-_~`` is encoded, ``.`` included, so ``".."`` becomes
-    ``%2E%2E`` and can never be treated as a dot segment.
+    Only what a segment needs is encoded: ``/ ? # %``, spaces, ``@``, ``+`` and every other
+    reserved or non-ASCII character. Unreserved characters (``A-Z a-z 0-9 - . _ ~``) go raw,
+    as RFC 3986 says and as Softr's docs and n8n node send them: an e-mail in a Users API path
+    reads ``jane.doe%40example.com`` (firewalls such as Spring Security's default refuse an
+    encoded period). A segment that is exactly ``.`` or ``..`` would be a dot segment, so it is
+    refused rather than sent.
+
+    Raises:
+        TypeError: a segment that is neither str nor int.
+        ValueError: an empty segment, or ``.`` / ``..``.
     """
     if isinstance(segment, bool) or not isinstance(segment, (str, int)):
         raise TypeError(f"path segments must be str, not {type(segment).__name__}")
     text = str(segment)
     if not text:
         raise ValueError("empty path segment (an id or name was empty)")
-    return quote(text, safe="").replace(".", "%2E")
+    if text in _DOT_SEGMENTS:
+        raise ValueError(f"{text!r} cannot be an id or a name: it is a dot segment of a URL path")
+    return quote(text, safe="")
 
 
 def encode_path(path: Sequence[str]) -> str:

@@ -40,6 +40,7 @@ __all__ = [
     "RateLimited",
     "ReadOnlyField",
     "RedirectRefused",
+    "ResponseTooLarge",
     "SchemaError",
     "ServerError",
     "ServiceUnavailable",
@@ -267,6 +268,11 @@ class UnexpectedResponse(APIError, ValueError):
         elif self.body is not None or self.method:
             text += " (empty body)"
         return text
+
+
+class ResponseTooLarge(UnexpectedResponse):
+    """An answer larger than the session's ``max_response_bytes`` (default 64 MiB), counted
+    after decompression. It was refused without being read whole."""
 
 
 _BY_CODE: dict[str, type[APIError]] = {

@@ -9,12 +9,18 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar, cast
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.cookies import RequestsCookieJar
 
 from softr_orm import errors
 from softr_orm._version import __version__
 from softr_orm.http import jsonutil
+from softr_orm.http.answers import read_answer
+from softr_orm.http.deadline import (
+    DEADLINE_MARGIN,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DeadlineAdapter,
+    send_within,
+)
 from softr_orm.http.ratelimit import RateLimiter, RateLimits
 from softr_orm.http.retry import (
     RETRYABLE_STATUSES,
@@ -78,11 +84,16 @@ class HttpSession:
         auth_header: the header that carries the credential.
         auth_scheme: a prefix such as ``"Token"`` (``Authorization: Token <key>``), or None.
         timeout: read timeout in seconds (connect timeout ``min(10, timeout)``), or a
-            ``(connect, read)`` tuple. The default is 10 s to connect, 30 s to read.
+            ``(connect, read)`` tuple. The default is 10 s to connect, 30 s to read. Each
+            attempt must have its whole answer within connect + read timeout (plus
+            :data:`~softr_orm.http.deadline.DEADLINE_MARGIN`), and a call ends within the
+            retry policy's ``total_timeout``.
         max_retries: retries of a failed attempt (see :mod:`softr_orm.http.retry`); ignored
             when ``retry_policy`` is given.
         rate_limit: ``True`` for the default :class:`RateLimits`, a :class:`RateLimits`, or
             ``False`` to not limit on the client side.
+        max_response_bytes: answers larger than this (after decompression) raise
+            :class:`~softr_orm.errors.ResponseTooLarge` without being read whole.
         pool_size: connections kept per host; size it to the number of threads sharing this.
         retry_policy: all retry knobs at once (backoff, caps, total time, jitter source).
         clock, sleep: monotonic clock and sleep used for rate limiting and retry waits
@@ -112,6 +123,7 @@ class HttpSession:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         service: str = "the server",
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._api_key = credential
         self._auth = HeaderAuth(credential, auth_header, auth_scheme)
@@ -138,6 +150,15 @@ class HttpSession:
         if pool_size < 1:
             raise errors.ConfigurationError(f"pool_size must be at least 1, got {pool_size}")
         self.pool_size = pool_size
+        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
+            raise errors.ConfigurationError(
+                f"max_response_bytes must be an int, got {max_response_bytes!r}"
+            )
+        if max_response_bytes < 1:
+            raise errors.ConfigurationError(
+                f"max_response_bytes must be at least 1, got {max_response_bytes}"
+            )
+        self.max_response_bytes = max_response_bytes
         self._clock = clock
         self._sleep = sleep
         self._http = self._build_http(pool_size, auth_header)
@@ -158,7 +179,7 @@ class HttpSession:
         http.auth = NoAuth(auth_header)
         # The APIs are stateless: refuse cookies rather than share a jar across threads.
         http.cookies = RequestsCookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=pool_size, max_retries=0)
+        adapter = DeadlineAdapter(pool_connections=8, pool_maxsize=pool_size, max_retries=0)
         http.mount("https://", adapter)
         http.mount("http://", adapter)
         return http
@@ -294,13 +315,20 @@ class HttpSession:
             send_headers["Content-Type"] = "application/json"
         bucket = self.bucket_for(call_kind, api)
         budget = RetryBudget(self.retry_policy, self._clock)
+        call_deadline = time.monotonic() + self.retry_policy.total_timeout
         while True:
             attempt = budget.retries + 1
             # The slot is held until the answer is in: the limiter counts the request as
             # possibly arriving at the server any time until then.
             with self.rate_limiter.slot(bucket):
                 started = time.perf_counter()
-                result = self._send_once(verb, url, body, send_headers, auth)
+                try:
+                    result = self._send_once(verb, url, body, send_headers, auth, call_deadline)
+                except errors.ResponseTooLarge as exc:
+                    self._count()
+                    raise errors.ResponseTooLarge(
+                        exc.message, status=exc.status, method=verb, path=rel_path, body=""
+                    ) from None
                 elapsed_ms = (time.perf_counter() - started) * 1000.0
             answered = isinstance(result, requests.Response)
             self._report(
@@ -319,7 +347,15 @@ class HttpSession:
                 self._count()
                 status = result.status_code
                 if 200 <= status < 300:
-                    return self._read_answer(result, api, verb, rel_path, expect)
+                    return read_answer(
+                        result,
+                        service=self.service,
+                        redact=self._redact,
+                        text_ok=api in self.text_apis,
+                        method=verb,
+                        path=rel_path,
+                        expect=expect,
+                    )
                 if verb == "DELETE" and status == 404 and budget.maybe_applied:
                     _log.debug("%s %s: 404 after a retry; already deleted", verb, rel_path)
                     return None
@@ -353,24 +389,33 @@ class HttpSession:
             raise self._transport_error(result, decision, verb, rel_path, attempt) from result
 
     def _send_once(
-        self, verb: str, url: str, body: bytes | None, headers: dict[str, str], auth: bool
+        self,
+        verb: str,
+        url: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        auth: bool,
+        call_deadline: float,
     ) -> requests.Response | requests.RequestException:
-        """One attempt. Exceptions are returned, not raised, so retries start outside any
-        ``except`` block (no accidental exception context between attempts)."""
+        """One attempt, its whole answer read within the attempt's deadline. Exceptions are
+        returned, not raised, so retries start outside any ``except`` block (no accidental
+        exception context between attempts)."""
+        connect, read = self.timeout
+        deadline = min(time.monotonic() + connect + read + DEADLINE_MARGIN, call_deadline)
+        request = requests.Request(
+            verb, url, data=body, headers=headers, auth=self._auth if auth else None
+        )
         try:
-            prepared = self._http.prepare_request(
-                requests.Request(
-                    verb, url, data=body, headers=headers, auth=self._auth if auth else None
-                )
-            )
-            # requests "requotes" URLs (e.g. decoding %7E); keep our exact encoding.
-            prepared.url = url
-            settings = self._http.merge_environment_settings(url, {}, None, None, None)
-            response = self._http.send(
-                prepared, timeout=self.timeout, allow_redirects=False, **settings
-            )
+            prepared = self._http.prepare_request(request)
         except requests.RequestException as exc:
             return exc
+        # requests "requotes" URLs (e.g. decoding %7E); keep our exact encoding.
+        prepared.url = url
+        response = send_within(
+            self._http, prepared, self.timeout, deadline, self.max_response_bytes
+        )
+        if isinstance(response, requests.RequestException):
+            return response
         # The key was needed on the wire only. The response keeps the prepared request, and an
         # error raised from request() keeps the response in its traceback's frame locals: give
         # the response a scrubbed copy (the sent request itself is left as it was).
@@ -419,48 +464,6 @@ class HttpSession:
         )
         if delay > 0:
             self._sleep(delay)
-
-    def _read_answer(
-        self,
-        response: requests.Response,
-        api: str,
-        verb: str,
-        path: str,
-        expect: Callable[[Any], Any] | None,
-    ) -> Any:
-        decoded = self._decode(response, api, verb, path)
-        if expect is None:
-            return decoded
-        try:
-            return expect(decoded)
-        except errors.UnexpectedResponse as exc:
-            body = self._redact(response.content[:2000].decode("utf-8", "replace"))
-            raise errors.UnexpectedResponse(
-                f"{self.service} answered {response.status_code} with a body this call cannot "
-                f"use: {exc.message}",
-                status=response.status_code,
-                method=verb,
-                path=path,
-                body=body,
-            ) from None
-
-    def _decode(self, response: requests.Response, api: str, verb: str, path: str) -> Any:
-        content = response.content
-        if response.status_code == 204 or not content.strip():
-            return None
-        try:
-            return jsonutil.loads(content)
-        except ValueError:
-            text = self._redact(content.decode("utf-8", "replace"))
-            if api in self.text_apis:
-                return text
-            raise errors.UnexpectedResponse(
-                f"{self.service} answered with a body that is not JSON",
-                status=response.status_code,
-                method=verb,
-                path=path,
-                body=text[:2000],
-            ) from None
 
     def _transport_error(
         self,

@@ -21,6 +21,7 @@ from softr_orm.backends.base import BackendSession
 from softr_orm.backends.defaults import configure, default_session  # noqa: F401
 from softr_orm.backends.softr.backend import SoftrBackend
 from softr_orm.constants import API_KEY_HEADER, DATABASE_API_URL, USERS_API_URL
+from softr_orm.http.deadline import DEFAULT_MAX_RESPONSE_BYTES
 from softr_orm.http.ratelimit import RateLimits
 from softr_orm.http.retry import RetryPolicy
 from softr_orm.http.session import DEFAULT_READ_TIMEOUT
@@ -67,6 +68,8 @@ class Session(BackendSession):
             stops at 2 (softr-api.md §3.3); raise it only if your Softr accepts deeper filters.
         sort_key: the search body's key for sorting: ``"sorting"`` as Softr's guide and n8n
             node send it, or ``"sort"`` as its OpenAPI file names it (softr-api.md §8.2).
+        max_response_bytes: answers larger than this (default 64 MiB, counted after
+            decompression) raise :class:`~softr_orm.errors.ResponseTooLarge` unread.
 
     Raises:
         ConfigurationError: a missing key, an ``http://`` URL to a non-loopback host, a bad
@@ -91,6 +94,7 @@ class Session(BackendSession):
         sleep: Callable[[float], None] = time.sleep,
         max_filter_depth: int = 2,
         sort_key: str = "sorting",
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         secret = Secret(clean_key(api_key, _NO_KEY))
         if max_filter_depth < 0:
@@ -118,6 +122,7 @@ class Session(BackendSession):
             clock=clock,
             sleep=sleep,
             service="Softr",
+            max_response_bytes=max_response_bytes,
         )
 
     @property

@@ -128,6 +128,6 @@ def declares(length: int) -> Behaviour:
 
     def behave(sock: socket.socket) -> None:
         sock.sendall(head(Content_Length=str(length)) + b"[" * 1000)
-        time.sleep(2)
+        time.sleep(10)
 
     return behave

@@ -38,7 +38,8 @@ def test_a_slow_answer_ends_within_connect_plus_read_timeout(behave: Any) -> Non
         error, elapsed = _timed_failure(_session(server.url))
     assert isinstance(error, errors.TransportError)
     assert "ReadTimeout" in str(error) and KEY not in str(error)
-    assert elapsed < 0.5 + 0.5 + DEADLINE_MARGIN + 0.75, elapsed
+    # The drip alone would last 30 s; the slack is for a loaded CI machine.
+    assert elapsed < 0.5 + 0.5 + DEADLINE_MARGIN + 2.5, elapsed
 
 
 def test_total_timeout_bounds_the_whole_call() -> None:
@@ -48,7 +49,7 @@ def test_total_timeout_bounds_the_whole_call() -> None:
         session = _session(server.url, timeout=(5, 5), retry_policy=policy)
         error, elapsed = _timed_failure(session)
     assert isinstance(error, errors.TransportError)
-    assert elapsed < 1.2 + 0.75, elapsed
+    assert elapsed < 1.2 + 2.5, elapsed
 
 
 def test_a_slow_answer_that_completes_in_time_is_read() -> None:
@@ -65,7 +66,7 @@ def test_an_endless_fast_body_hits_the_size_limit() -> None:
     assert isinstance(error, errors.ResponseTooLarge)
     assert isinstance(error, errors.UnexpectedResponse) and isinstance(error, errors.APIError)
     assert error.method == "GET" and error.path == "/databases" and error.status == 200
-    assert elapsed < 2, elapsed
+    assert elapsed < 4, elapsed
 
 
 def test_a_gzip_bomb_is_refused_at_the_default_limit() -> None:
@@ -82,7 +83,7 @@ def test_a_declared_huge_length_is_refused_before_reading() -> None:
         error, elapsed = _timed_failure(_session(server.url, timeout=(5, 5)))
     assert isinstance(error, errors.ResponseTooLarge)
     assert "1000000000000" in str(error)
-    assert elapsed < 1, elapsed
+    assert elapsed < 5, elapsed  # the server holds the connection open for 10 s
 
 
 @pytest.mark.parametrize("limit", [0, -1, 1.5, True, "64"])

@@ -11,6 +11,7 @@ with two sessions never see each other's schema), and refreshed once when the se
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,11 @@ if TYPE_CHECKING:
     from softr_orm.backends.base import BackendSession, FieldDefinition, TableDefinition
     from softr_orm.fields import Field
 
-__all__ = ["Binding", "bind", "check_model", "forget", "resolve_table"]
+__all__ = ["SCHEMA_RETRY_AFTER", "Binding", "bind", "check_model", "forget", "resolve_table"]
+
+#: Seconds a model's schema failure (a missing table or field) is answered from memory before
+#: the schema is read again: a field put back is seen soon, without a request per query.
+SCHEMA_RETRY_AFTER = 1.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class _SessionSchemaState:
         self.tables: dict[tuple[str, str], TableDefinition] = {}
         self.table_lists: dict[str, list[TableDefinition]] = {}
         self.bindings: WeakKeyDictionary[type, Binding] = WeakKeyDictionary()
+        #: model -> (time.monotonic() of its last schema failure, the failure's message)
+        self.failures: WeakKeyDictionary[type, tuple[float, str]] = WeakKeyDictionary()
         self._fetch_locks: dict[str, threading.Lock] = {}
 
     def fetch_lock(self, database_id: str) -> threading.Lock:
@@ -115,14 +122,34 @@ def resolve_table(session: BackendSession, database_id: str, table: str) -> Tabl
 
 
 def bind(model: type[Any], session: BackendSession) -> Binding:
-    """The binding of ``model`` in ``session``, resolving it on first use."""
+    """The binding of ``model`` in ``session``, resolving it on first use.
+
+    A schema failure (no such table or field) is never cached for good: for
+    :data:`SCHEMA_RETRY_AFTER` seconds it is raised again without a request, then the schema
+    is read afresh, so a field that is back is found.
+
+    Raises:
+        SchemaError: the live table lacks the model's table or one of its fields.
+    """
     state = _state(session)
     with state.lock:
         cached = state.bindings.get(model)
+        failed = state.failures.get(model)
     if cached is not None:
         return cached
-    binding = _resolve(model, session)
+    if failed is not None:
+        when, message = failed
+        if time.monotonic() - when < SCHEMA_RETRY_AFTER:
+            raise SchemaError(message)
+        forget(model, session)
+    try:
+        binding = _resolve(model, session)
+    except SchemaError as error:
+        with state.lock:
+            state.failures[model] = (time.monotonic(), str(error))
+        raise
     with state.lock:
+        state.failures.pop(model, None)
         return state.bindings.setdefault(model, binding)
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "UnknownField",
     "UnknownFieldName",
     "UnsupportedLookup",
+    "UntrustedHostWarning",
     "error_for_response",
 ]
 
@@ -61,6 +62,11 @@ class SoftrError(Exception):
 
 class ConfigurationError(SoftrError, ValueError):
     """The library was set up wrongly: a missing key, an ``http://`` URL to a remote host."""
+
+
+class UntrustedHostWarning(UserWarning):
+    """The API key is about to go to an https host that is neither the service's own nor
+    loopback, and that ``allowed_hosts`` does not name. Warned once per host and process."""
 
 
 # --- Softr answered with an error -------------------------------------------------------

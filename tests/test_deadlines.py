@@ -33,13 +33,13 @@ def _timed_failure(session: Session) -> tuple[BaseException, float]:
 @pytest.mark.parametrize("behave", [drip(), drip_head(), endless(every=0.05)])
 def test_a_slow_answer_ends_within_connect_plus_read_timeout(behave: Any) -> None:
     """Dripping bodies, dripping headers and endless bodies never trip a read timeout; the
-    attempt's deadline (0.5 + 0.5 + margin) cuts them."""
+    attempt's deadline (0.5 + 0.5 + margin) cuts them. (Without it: 30 s, or never.)"""
     with bad_server(behave) as server:
         error, elapsed = _timed_failure(_session(server.url))
     assert isinstance(error, errors.TransportError)
     assert "ReadTimeout" in str(error) and KEY not in str(error)
     # The drip alone would last 30 s; the slack is for a loaded CI machine.
-    assert elapsed < 0.5 + 0.5 + DEADLINE_MARGIN + 2.5, elapsed
+    assert elapsed < 0.5 + 0.5 + DEADLINE_MARGIN + 6, elapsed
 
 
 def test_total_timeout_bounds_the_whole_call() -> None:
@@ -49,7 +49,7 @@ def test_total_timeout_bounds_the_whole_call() -> None:
         session = _session(server.url, timeout=(5, 5), retry_policy=policy)
         error, elapsed = _timed_failure(session)
     assert isinstance(error, errors.TransportError)
-    assert elapsed < 1.2 + 2.5, elapsed
+    assert elapsed < 1.2 + 6, elapsed
 
 
 def test_a_slow_answer_that_completes_in_time_is_read() -> None:
@@ -65,8 +65,8 @@ def test_an_endless_fast_body_hits_the_size_limit() -> None:
         )
     assert isinstance(error, errors.ResponseTooLarge)
     assert isinstance(error, errors.UnexpectedResponse) and isinstance(error, errors.APIError)
-    assert error.method == "GET" and error.path == "/databases" and error.status == 200
-    assert elapsed < 4, elapsed
+    assert error.method == "GET" and error.path == "/api/v1/databases" and error.status == 200
+    assert elapsed < 8, elapsed
 
 
 def test_a_gzip_bomb_is_refused_at_the_default_limit() -> None:
@@ -83,7 +83,7 @@ def test_a_declared_huge_length_is_refused_before_reading() -> None:
         error, elapsed = _timed_failure(_session(server.url, timeout=(5, 5)))
     assert isinstance(error, errors.ResponseTooLarge)
     assert "1000000000000" in str(error)
-    assert elapsed < 5, elapsed  # the server holds the connection open for 10 s
+    assert elapsed < 8, elapsed  # the server holds the connection open for 10 s
 
 
 @pytest.mark.parametrize("limit", [0, -1, 1.5, True, "64"])

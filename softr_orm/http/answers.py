@@ -17,7 +17,7 @@ import requests
 from softr_orm import errors
 from softr_orm.http import jsonutil
 
-__all__ = ["BODY_CUT", "decode", "read_answer"]
+__all__ = ["BODY_CUT", "decode", "read_answer", "scrub_body"]
 
 #: How much of a body an error keeps.
 BODY_CUT = 2000
@@ -25,38 +25,62 @@ BODY_CUT = 2000
 
 def read_answer(
     response: requests.Response,
-    *,
-    service: str,
+    where: tuple[str, str, str],
     redact: Callable[[str], str],
     text_ok: bool,
-    method: str,
-    path: str,
     expect: Callable[[Any], Any] | None,
 ) -> Any:
     """The decoded body of a 2xx answer, read by ``expect`` when given.
+
+    Args:
+        response: the answer, its body read.
+        where: the service's name, the request's method and path (for messages).
+        redact: removes the credential from a text.
+        text_ok: a body that is not JSON is returned as text rather than refused.
+        expect: reads the decoded body into what the call needs, or raises
+            UnexpectedResponse.
 
     Raises:
         UnexpectedResponse: a body that is not JSON (unless ``text_ok``), nested too deeply to
             decode, or that ``expect`` refuses.
     """
+    service, method, path = where
     decoded = decode(
         response, service=service, redact=redact, text_ok=text_ok, method=method, path=path
     )
     if expect is None:
         return decoded
+    reason: str | None = None
     try:
         return expect(decoded)
     except errors.UnexpectedResponse as exc:
-        raise errors.UnexpectedResponse(
-            f"{service} answered {response.status_code} with a body this call cannot use: "
-            f"{exc.message}",
-            status=response.status_code,
-            method=method,
-            path=path,
-            body=_cut(response, redact),
-        ) from None
+        reason = exc.message
     except RecursionError:
-        raise _too_deep(response, service, redact, method, path) from None
+        pass
+    # Raised here, outside the except block: the refused body (which may echo the key) must
+    # stay neither in this frame's locals nor in a chained exception's frames.
+    del decoded
+    body = scrub_body(response, redact)[:BODY_CUT]
+    if reason is None:
+        raise _too_deep(response, service, method, path)
+    raise errors.UnexpectedResponse(
+        f"{service} answered {response.status_code} with a body this call cannot use: {reason}",
+        status=response.status_code,
+        method=method,
+        path=path,
+        body=body,
+    )
+
+
+def scrub_body(response: requests.Response, redact: Callable[[str], str]) -> str:
+    """Replace the response's body by its redacted text, and return that text.
+
+    An exception raised about an answer keeps the response in its traceback's frame locals,
+    where error trackers read it: the key echoed by the server must not be there.
+    """
+    text = redact(response.content.decode("utf-8", "replace"))
+    response._content = text.encode("utf-8")
+    return text
 
 
 def decode(
@@ -72,39 +96,33 @@ def decode(
     content = response.content
     if response.status_code == 204 or not content.strip():
         return None
+    failure = "JSON nested too deeply to read"
     try:
         return jsonutil.loads(content)
     except RecursionError:
-        raise _too_deep(response, service, redact, method, path) from None
+        pass
     except ValueError:
-        text = redact(content.decode("utf-8", "replace"))
-        if text_ok:
-            return text
-        raise errors.UnexpectedResponse(
-            f"{service} answered with a body that is not JSON",
-            status=response.status_code,
-            method=method,
-            path=path,
-            body=text[:BODY_CUT],
-        ) from None
-
-
-def _cut(response: requests.Response, redact: Callable[[str], str]) -> str:
-    # Redact before cutting: a cut through the key would leave its start unredacted.
-    return redact(response.content.decode("utf-8", "replace"))[:BODY_CUT]
+        failure = "a body that is not JSON"
+    del content
+    text = scrub_body(response, redact)
+    if text_ok and failure.endswith("not JSON"):
+        return text
+    raise errors.UnexpectedResponse(
+        f"{service} answered with {failure}",
+        status=response.status_code,
+        method=method,
+        path=path,
+        body=text[:BODY_CUT],
+    )
 
 
 def _too_deep(
-    response: requests.Response,
-    service: str,
-    redact: Callable[[str], str],
-    method: str,
-    path: str,
+    response: requests.Response, service: str, method: str, path: str
 ) -> errors.UnexpectedResponse:
     return errors.UnexpectedResponse(
         f"{service} answered with JSON nested too deeply to read",
         status=response.status_code,
         method=method,
         path=path,
-        body=_cut(response, redact)[:200],
+        body=response.content[:200].decode("utf-8", "replace"),
     )

@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "Attempt",
     "DeadlineAdapter",
+    "check_max_response_bytes",
     "read_body",
     "send_within",
 ]
@@ -236,6 +237,13 @@ def send_within(
     return response
 
 
+def check_max_response_bytes(limit: object) -> int:
+    """A valid ``max_response_bytes`` (a positive int), or ConfigurationError."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise errors.ConfigurationError(f"max_response_bytes must be a positive int, got {limit!r}")
+    return limit
+
+
 def read_body(response: requests.Response, attempt: Attempt, limit: int) -> None:
     """Read the body of a streamed response into ``response.content``, within the deadline
     and the size limit.
@@ -271,9 +279,13 @@ def read_body(response: requests.Response, attempt: Attempt, limit: int) -> None
 
 
 def _too_large(response: requests.Response, limit: int, why: str) -> errors.ResponseTooLarge:
+    request = response.request
+    path = urlsplit(request.url or "").path if request is not None else None
     return errors.ResponseTooLarge(
         f"the answer is larger than the limit of {limit} bytes ({why}); it was not read. "
         "Raise max_response_bytes if such answers are expected",
         status=response.status_code,
+        method=request.method if request is not None else None,
+        path=path,
         body="",
     )

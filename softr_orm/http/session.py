@@ -14,11 +14,12 @@ from requests.cookies import RequestsCookieJar
 from softr_orm import errors
 from softr_orm._version import __version__
 from softr_orm.http import jsonutil
-from softr_orm.http.answers import read_answer
+from softr_orm.http.answers import read_answer, scrub_body
 from softr_orm.http.deadline import (
     DEADLINE_MARGIN,
     DEFAULT_MAX_RESPONSE_BYTES,
     DeadlineAdapter,
+    check_max_response_bytes,
     send_within,
 )
 from softr_orm.http.ratelimit import RateLimiter, RateLimits
@@ -39,9 +40,13 @@ from softr_orm.http.util import (
     RequestEvent,
     Secret,
     check_base_url,
+    check_header_value,
+    check_key_destination,
     default_kind,
     encode_path,
     encode_query,
+    listener_body_of,
+    parse_allowed_hosts,
     parse_timeout,
     redact,
     scrub_exception,
@@ -94,6 +99,9 @@ class HttpSession:
             ``False`` to not limit on the client side.
         max_response_bytes: answers larger than this (after decompression) raise
             :class:`~softr_orm.errors.ResponseTooLarge` without being read whole.
+        allowed_hosts: hosts besides the service's own (:attr:`trusted_host_suffixes`) and
+            loopback that may receive the credential without an
+            :class:`~softr_orm.errors.UntrustedHostWarning`.
         pool_size: connections kept per host; size it to the number of threads sharing this.
         retry_policy: all retry knobs at once (backoff, caps, total time, jitter source).
         clock, sleep: monotonic clock and sleep used for rate limiting and retry waits
@@ -124,6 +132,7 @@ class HttpSession:
         sleep: Callable[[float], None] = time.sleep,
         service: str = "the server",
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        allowed_hosts: Sequence[str] | None = None,
     ) -> None:
         self._api_key = credential
         self._auth = HeaderAuth(credential, auth_header, auth_scheme)
@@ -132,6 +141,9 @@ class HttpSession:
         if not roots:
             raise errors.ConfigurationError("a session needs at least one root URL")
         self._roots = {name: check_base_url(url, f"{name} URL") for name, url in roots.items()}
+        self.allowed_hosts = parse_allowed_hosts(allowed_hosts)
+        for url in self._roots.values():
+            self._check_destination(url)
         self._default_api = next(iter(self._roots))
         self.timeout = parse_timeout(timeout)
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
@@ -150,15 +162,7 @@ class HttpSession:
         if pool_size < 1:
             raise errors.ConfigurationError(f"pool_size must be at least 1, got {pool_size}")
         self.pool_size = pool_size
-        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
-            raise errors.ConfigurationError(
-                f"max_response_bytes must be an int, got {max_response_bytes!r}"
-            )
-        if max_response_bytes < 1:
-            raise errors.ConfigurationError(
-                f"max_response_bytes must be at least 1, got {max_response_bytes}"
-            )
-        self.max_response_bytes = max_response_bytes
+        self.max_response_bytes = check_max_response_bytes(max_response_bytes)
         self._clock = clock
         self._sleep = sleep
         self._http = self._build_http(pool_size, auth_header)
@@ -206,6 +210,12 @@ class HttpSession:
 
     def _redact(self, text: str) -> str:
         return redact(text, self._api_key)
+
+    #: The service's own hosts (suffixes); the key going elsewhere is warned about once.
+    trusted_host_suffixes: tuple[str, ...] = ()
+
+    def _check_destination(self, url: str) -> None:
+        check_key_destination(url, self.trusted_host_suffixes, self.allowed_hosts, self.service)
 
     # --- counters, per-session state, lifecycle ---------------------------------------------
 
@@ -304,13 +314,18 @@ class HttpSession:
             raise ValueError(f"api must be one of {', '.join(self._roots)}, not {api!r}")
         if base_url is not None:
             root = check_base_url(base_url, "base_url")
+            if auth:
+                self._check_destination(root)
         rel_path = encode_path(path)
         url = root + rel_path
         query = encode_query(params)
         if query:
             url += "?" + query
         body = None if json is _OMITTED else jsonutil.dumps(json)
-        send_headers: dict[str, str] = dict(headers or {})
+        listener_body = body if body is None else listener_body_of(json, body)
+        send_headers = {
+            name: check_header_value(name, value) for name, value in (headers or {}).items()
+        }
         if body is not None:
             send_headers["Content-Type"] = "application/json"
         bucket = self.bucket_for(call_kind, api)
@@ -322,13 +337,7 @@ class HttpSession:
             # possibly arriving at the server any time until then.
             with self.rate_limiter.slot(bucket):
                 started = time.perf_counter()
-                try:
-                    result = self._send_once(verb, url, body, send_headers, auth, call_deadline)
-                except errors.ResponseTooLarge as exc:
-                    self._count()
-                    raise errors.ResponseTooLarge(
-                        exc.message, status=exc.status, method=verb, path=rel_path, body=""
-                    ) from None
+                result = self._send_once(verb, url, body, send_headers, auth, call_deadline)
                 elapsed_ms = (time.perf_counter() - started) * 1000.0
             answered = isinstance(result, requests.Response)
             self._report(
@@ -336,7 +345,7 @@ class HttpSession:
                     method=verb,
                     path=rel_path,
                     api=api,
-                    body=body,
+                    body=listener_body,
                     status=getattr(result, "status_code", None),
                     error=None if answered else type(result).__name__,
                     attempt=attempt,
@@ -347,15 +356,9 @@ class HttpSession:
                 self._count()
                 status = result.status_code
                 if 200 <= status < 300:
-                    return read_answer(
-                        result,
-                        service=self.service,
-                        redact=self._redact,
-                        text_ok=api in self.text_apis,
-                        method=verb,
-                        path=rel_path,
-                        expect=expect,
-                    )
+                    text_ok = api in self.text_apis
+                    where = (self.service, verb, rel_path)
+                    return read_answer(result, where, self._redact, text_ok, expect)
                 if verb == "DELETE" and status == 404 and budget.maybe_applied:
                     _log.debug("%s %s: 404 after a retry; already deleted", verb, rel_path)
                     return None
@@ -371,7 +374,7 @@ class HttpSession:
                         continue
                 raise self.error_for_response(
                     status,
-                    self._redact(result.content.decode("utf-8", "replace")),
+                    scrub_body(result, self._redact),
                     method=verb,
                     path=rel_path,
                     retry_after=retry_after,
@@ -402,18 +405,17 @@ class HttpSession:
         exception context between attempts)."""
         connect, read = self.timeout
         deadline = min(time.monotonic() + connect + read + DEADLINE_MARGIN, call_deadline)
-        request = requests.Request(
-            verb, url, data=body, headers=headers, auth=self._auth if auth else None
-        )
+        request = requests.Request(verb, url, data=body, headers=headers, auth=self._auth)
+        if not auth:
+            request.auth = None
         try:
             prepared = self._http.prepare_request(request)
         except requests.RequestException as exc:
             return exc
         # requests "requotes" URLs (e.g. decoding %7E); keep our exact encoding.
         prepared.url = url
-        response = send_within(
-            self._http, prepared, self.timeout, deadline, self.max_response_bytes
-        )
+        limit = self.max_response_bytes
+        response = send_within(self._http, prepared, self.timeout, deadline, limit)
         if isinstance(response, requests.RequestException):
             return response
         # The key was needed on the wire only. The response keeps the prepared request, and an

@@ -70,6 +70,9 @@ class Session(BackendSession):
             node send it, or ``"sort"`` as its OpenAPI file names it (softr-api.md §8.2).
         max_response_bytes: answers larger than this (default 64 MiB, counted after
             decompression) raise :class:`~softr_orm.errors.ResponseTooLarge` unread.
+        allowed_hosts: hosts other than Softr's (``*.softr.io``) and loopback that may receive
+            the key without an :class:`~softr_orm.errors.UntrustedHostWarning` (also read
+            from ``SOFTR_ALLOWED_HOSTS``, comma-separated, by :meth:`from_env`).
 
     Raises:
         ConfigurationError: a missing key, an ``http://`` URL to a non-loopback host, a bad
@@ -77,6 +80,7 @@ class Session(BackendSession):
     """
 
     _public_name = "softr_orm.Session"
+    trusted_host_suffixes = ("softr.io",)
     text_apis = frozenset({"users"})  # the Users API's answers are undocumented; some are text
 
     def __init__(
@@ -95,6 +99,7 @@ class Session(BackendSession):
         max_filter_depth: int = 2,
         sort_key: str = "sorting",
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        allowed_hosts: Sequence[str] | None = None,
     ) -> None:
         secret = Secret(clean_key(api_key, _NO_KEY))
         if max_filter_depth < 0:
@@ -123,6 +128,7 @@ class Session(BackendSession):
             sleep=sleep,
             service="Softr",
             max_response_bytes=max_response_bytes,
+            allowed_hosts=allowed_hosts,
         )
 
     @property
@@ -141,7 +147,8 @@ class Session(BackendSession):
 
         Reads ``SOFTR_API_KEY`` or ``SOFTR_API_KEY_FILE`` (a file whose stripped contents are
         the key; if both are set they must hold the same key), ``SOFTR_BASE_URL`` and
-        ``SOFTR_USERS_BASE_URL``. Empty variables count as unset.
+        ``SOFTR_USERS_BASE_URL`` and ``SOFTR_ALLOWED_HOSTS`` (comma-separated). Empty variables
+        count as unset.
 
         Raises:
             ConfigurationError: no key, an unreadable key file, or two different keys.
@@ -156,6 +163,9 @@ class Session(BackendSession):
             value = (env.get(variable) or "").strip()
             if value and name not in kwargs:
                 kwargs[name] = value
+        hosts = [h.strip() for h in (env.get("SOFTR_ALLOWED_HOSTS") or "").split(",") if h.strip()]
+        if hosts and "allowed_hosts" not in kwargs:
+            kwargs["allowed_hosts"] = hosts
         return cls(**kwargs)
 
     # --- the ORM's view of this session ---------------------------------------------------

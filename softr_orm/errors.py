@@ -336,7 +336,7 @@ def error_for_response(
     details: Mapping[str, Any] | None = None
     try:
         parsed = json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
         parsed = None
     if isinstance(parsed, dict):
         raw_message = parsed.get("message")
@@ -408,7 +408,13 @@ class AmbiguousWriteError(TransportError):
 
 
 def _short(value: object, limit: int = 80) -> str:
-    text = repr(value)
+    if isinstance(value, int) and value.bit_length() > 256:
+        # repr() of a huge int is slow, and over 4300 digits it raises ValueError.
+        return f"<int of {value.bit_length()} bits>"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"<{type(value).__name__} that cannot be shown>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -48,6 +48,13 @@ DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 _CHUNK = 64 * 1024
 _current = threading.local()
 
+#: The clock of deadlines, bound at import: a test that fakes ``time.monotonic`` must not
+#: put the shared watchdog to sleep for hours.
+now = time.monotonic
+
+#: The longest the watchdog sleeps before it looks at its deadlines again.
+_MAX_WAIT = 1.0
+
 
 class Attempt:
     """One HTTP attempt with its deadline (``time.monotonic`` seconds)."""
@@ -74,7 +81,7 @@ class Attempt:
 
     @property
     def remaining(self) -> float:
-        return self.deadline - time.monotonic()
+        return self.deadline - now()
 
     def bind(self, connection: _Tracked, sock: socket.socket | None) -> None:
         """Note the connection and socket this attempt's request went out on (the socket is
@@ -135,9 +142,9 @@ class _Watchdog:
                 while not self._heap:
                     self._cond.wait()
                 deadline, _, attempt = self._heap[0]
-                wait = deadline - time.monotonic()
+                wait = deadline - now()
                 if wait > 0:
-                    self._cond.wait(wait)
+                    self._cond.wait(min(wait, _MAX_WAIT))
                     continue
                 heapq.heappop(self._heap)
             attempt.expire()

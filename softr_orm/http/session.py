@@ -22,6 +22,7 @@ from softr_orm.http.deadline import (
     check_max_response_bytes,
     send_within,
 )
+from softr_orm.http.deadline import now as deadline_clock
 from softr_orm.http.ratelimit import RateLimiter, RateLimits
 from softr_orm.http.retry import (
     RETRYABLE_STATUSES,
@@ -330,7 +331,7 @@ class HttpSession:
             send_headers["Content-Type"] = "application/json"
         bucket = self.bucket_for(call_kind, api)
         budget = RetryBudget(self.retry_policy, self._clock)
-        call_deadline = time.monotonic() + self.retry_policy.total_timeout
+        call_deadline = deadline_clock() + self.retry_policy.total_timeout
         while True:
             attempt = budget.retries + 1
             # The slot is held until the answer is in: the limiter counts the request as
@@ -404,7 +405,7 @@ class HttpSession:
         returned, not raised, so retries start outside any ``except`` block (no accidental
         exception context between attempts)."""
         connect, read = self.timeout
-        deadline = min(time.monotonic() + connect + read + DEADLINE_MARGIN, call_deadline)
+        deadline = min(deadline_clock() + connect + read + DEADLINE_MARGIN, call_deadline)
         request = requests.Request(verb, url, data=body, headers=headers, auth=self._auth)
         if not auth:
             request.auth = None

@@ -167,8 +167,29 @@ class Model(metaclass=ModelBase):
     def _raw_value(self, attname: str) -> Any:
         binding = self._binding
         if binding is None:
-            return None
+            detached = self.__dict__.get("_detached_raw")
+            return None if detached is None else detached.get(attname)
         return self._raw.get(binding.ids.get(attname))  # type: ignore[arg-type]
+
+    # --- pickling and copying: values, never a session --------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The instance's state without its session and binding (which hold the key): the
+        raw values are kept by attribute name, and re-keyed by field id on the next bind."""
+        state = dict(self.__dict__)
+        binding = state.pop("_binding", None)
+        state.pop("_session", None)
+        state.pop("_prefetched", None)
+        if binding is not None:
+            raw = state.pop("_raw")
+            state["_raw"] = {}
+            state["_detached_raw"] = {
+                attname: raw[fid] for attname, fid in binding.ids.items() if fid in raw
+            }
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def _get_field_value(self, field: Field[Any]) -> Any:
         """Convert on first access and cache (the descriptor calls this only on a miss).
@@ -181,11 +202,11 @@ class Model(metaclass=ModelBase):
         d = self.__dict__
         attname = field.attname
         binding = d.get("_binding")
-        if binding is None:  # not from the API (new, or a stub)
+        if binding is None:  # not from the API (new, a stub, or unpickled)
             if self._deferred:
                 self.refresh()
                 return getattr(self, attname)
-            raw = None
+            raw = self._raw_value(attname)
         else:
             raw_fields = d["_raw"]
             for name, fid, to_python in _readers(binding):
@@ -361,7 +382,11 @@ class Model(metaclass=ModelBase):
 
     def _bind(self) -> Binding:
         if self._binding is None:
-            self._binding = bind(type(self), self._own_session())
+            binding = bind(type(self), self._own_session())
+            detached = self.__dict__.pop("_detached_raw", None)
+            if detached is not None:  # unpickled or copied: raw values by name, to re-key
+                self._raw = {binding.ids[a]: v for a, v in detached.items() if a in binding.ids}
+            self._binding = binding
         return self._binding
 
     def save(self, force: bool = False) -> SaveResult:

@@ -29,6 +29,9 @@ __all__ = ["SCHEMA_RETRY_AFTER", "Binding", "bind", "check_model", "forget", "re
 #: the schema is read again: a field put back is seen soon, without a request per query.
 SCHEMA_RETRY_AFTER = 1.0
 
+#: The clock of that back-off (replaceable in tests without touching ``time.monotonic``).
+clock = time.monotonic
+
 
 @dataclass(frozen=True)
 class Binding:
@@ -64,7 +67,7 @@ class _SessionSchemaState:
         self.tables: dict[tuple[str, str], TableDefinition] = {}
         self.table_lists: dict[str, list[TableDefinition]] = {}
         self.bindings: WeakKeyDictionary[type, Binding] = WeakKeyDictionary()
-        #: model -> (time.monotonic() of its last schema failure, the failure's message)
+        #: model -> (clock() at its last schema failure, the failure's message)
         self.failures: WeakKeyDictionary[type, tuple[float, str]] = WeakKeyDictionary()
         self._fetch_locks: dict[str, threading.Lock] = {}
 
@@ -139,14 +142,14 @@ def bind(model: type[Any], session: BackendSession) -> Binding:
         return cached
     if failed is not None:
         when, message = failed
-        if time.monotonic() - when < SCHEMA_RETRY_AFTER:
+        if clock() - when < SCHEMA_RETRY_AFTER:
             raise SchemaError(message)
         forget(model, session)
     try:
         binding = _resolve(model, session)
     except SchemaError as error:
         with state.lock:
-            state.failures[model] = (time.monotonic(), str(error))
+            state.failures[model] = (clock(), str(error))
         raise
     with state.lock:
         state.failures.pop(model, None)

@@ -144,7 +144,7 @@ class HttpSession:
         self._roots = {name: check_base_url(url, f"{name} URL") for name, url in roots.items()}
         self.allowed_hosts = parse_allowed_hosts(allowed_hosts)
         for url in self._roots.values():
-            self._check_destination(url)
+            self._check_destination(url, 3)  # the user's Session(...), through a subclass
         self._default_api = next(iter(self._roots))
         self.timeout = parse_timeout(timeout)
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
@@ -215,8 +215,9 @@ class HttpSession:
     #: The service's own hosts (suffixes); the key going elsewhere is warned about once.
     trusted_host_suffixes: tuple[str, ...] = ()
 
-    def _check_destination(self, url: str) -> None:
-        check_key_destination(url, self.trusted_host_suffixes, self.allowed_hosts, self.service)
+    def _check_destination(self, url: str, depth: int) -> None:
+        suffixes, allowed = self.trusted_host_suffixes, self.allowed_hosts
+        check_key_destination(url, suffixes, allowed, self.service, stacklevel=depth + 1)
 
     # --- counters, per-session state, lifecycle ---------------------------------------------
 
@@ -316,7 +317,7 @@ class HttpSession:
         if base_url is not None:
             root = check_base_url(base_url, "base_url")
             if auth:
-                self._check_destination(root)
+                self._check_destination(root, 2)
         rel_path = encode_path(path)
         url = root + rel_path
         query = encode_query(params)

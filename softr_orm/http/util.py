@@ -233,7 +233,11 @@ def host_of(url: str) -> str:
 
 
 def check_key_destination(
-    url: str, trusted_suffixes: Sequence[str], allowed_hosts: frozenset[str], service: str
+    url: str,
+    trusted_suffixes: Sequence[str],
+    allowed_hosts: frozenset[str],
+    service: str,
+    stacklevel: int = 2,
 ) -> None:
     """Warn (once per host and process) when the key is about to go to ``url`` whose host is
     not the service's own (``trusted_suffixes``: ``"softr.io"`` covers ``x.softr.io``), not
@@ -251,7 +255,7 @@ def check_key_destination(
         f"the {service} API key will be sent to {host}, which is not a {service} host; pass "
         f"allowed_hosts=[{host!r}] if this is intended",
         errors.UntrustedHostWarning,
-        stacklevel=4,
+        stacklevel=stacklevel + 1,
     )
 
 

@@ -245,26 +245,10 @@ class UnexpectedResponse(APIError, ValueError):
     became an :class:`APIError`.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int = 200,
-        error_code: str | None = None,
-        details: Mapping[str, Any] | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        body: str | None = None,
-    ) -> None:
-        super().__init__(
-            message,
-            status=status,
-            error_code=error_code,
-            details=details,
-            method=method,
-            path=path,
-            body=body,
-        )
+    def __init__(self, message: str, *, status: int = 200, **context: Any) -> None:
+        # The status defaults to 200: readers of an answer raise this before the session
+        # adds the real status, the request and the body.
+        super().__init__(message, status=status, **context)
 
     def _describe(self) -> str:
         text = super()._describe()

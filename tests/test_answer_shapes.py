@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import responses
 from _api_support import BASE, KEY, add, make_session, query, record_json, table_json
+from test_api_records import _page
 
 from softr_orm.backends.softr.endpoints import SoftrAPI
 from softr_orm.errors import APIError, UnexpectedResponse
@@ -27,13 +28,6 @@ def api() -> SoftrAPI:
 def rsps() -> Any:
     with responses.RequestsMock() as mock:
         yield mock
-
-
-def _page(ids: list[str], *, offset: int, limit: int, total: int | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"data": [record_json(i) for i in ids]}
-    if total is not None:
-        body["metadata"] = {"offset": offset, "limit": limit, "total": total}
-    return body
 
 
 def test_unexpected_response_is_an_api_error_with_status_and_body(api: SoftrAPI, rsps: Any) -> None:

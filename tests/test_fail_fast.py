@@ -114,3 +114,22 @@ def test_answers_nested_thousands_deep_raise_typed_errors(status: int) -> None:
     assert error.status == status
     if status == 200:
         assert isinstance(error, errors.UnexpectedResponse) and "deep" in str(error)
+
+
+def _deep_dict(levels: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"operator": "IS", "leftSide": "f1", "rightSide": "x"}
+    for _ in range(levels):
+        value = {"operator": "AND", "conditions": [value]}
+    return value
+
+
+def test_raw_conditions_nested_too_deeply_raise_a_query_error() -> None:
+    """A raw condition thousands deep: QueryError at once, not a RecursionError in a copy, a
+    repr or the JSON encoder."""
+    started = time.perf_counter()
+    with pytest.raises(errors.QueryError, match="nested"):
+        Q(raw=_deep_dict(5000))
+    with pytest.raises(TypeError, match="Q\\(\\) takes"):
+        Q(_deep_dict(5000))  # type: ignore[arg-type]
+    assert time.perf_counter() - started < 0.5
+    assert Q(raw=_deep_dict(10))

@@ -181,3 +181,27 @@ def test_list_with_an_unreachable_total_raises(api: SoftrAPI, rsps: Any) -> None
     add(rsps, "GET", TABLES, json_body={"data": _tables(0, 20), "metadata": meta})
     with pytest.raises(UnexpectedResponse, match="25"):
         api.list_tables("db1")
+
+
+@pytest.mark.parametrize(
+    ("call", "method", "url"),
+    [
+        (lambda api: api.get_table("db1", "tbl1"), "GET", f"{TABLES}/tbl1"),
+        (lambda api: api.get_database("db1"), "GET", f"{BASE}/databases/db1"),
+        (lambda api: api.get_field("db1", "tbl1", "f1"), "GET", f"{TABLES}/tbl1/fields/f1"),
+    ],
+)
+def test_schema_objects_without_an_id_raise(
+    api: SoftrAPI, rsps: Any, call: Any, method: str, url: str
+) -> None:
+    add(rsps, method, url, json_body={"data": {"name": "no id"}})
+    with pytest.raises(UnexpectedResponse, match="with an id") as info:
+        call(api)
+    assert info.value.status == 200 and info.value.path is not None
+
+
+def test_list_items_without_ids_raise_rather_than_collapse(api: SoftrAPI, rsps: Any) -> None:
+    """Items without ids would be taken for repeats and dropped: refused instead."""
+    add(rsps, "GET", TABLES, json_body={"data": [{"name": "A"}, {"name": "B"}]})
+    with pytest.raises(UnexpectedResponse, match="with an id"):
+        api.list_tables("db1")

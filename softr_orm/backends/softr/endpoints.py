@@ -12,6 +12,7 @@ field first, see there) and the ``iter_*`` paginators.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -112,8 +113,10 @@ class SoftrAPI(UsersEndpoints):
         params: Mapping[str, str | int | bool | None] | None = None,
         body: Any = _OMIT,
         kind: Kind | None = None,
-        expect: Callable[[Any], Any] | None = None,
+        expect: Callable[[Any], Any] | str | None = None,
     ) -> Any:
+        if isinstance(expect, str):  # the name of the one object the answer must hold
+            expect = functools.partial(read_object, what=expect)
         extra = {} if body is _OMIT else {"json": body}
         return self.session.request(method, path, params=params, kind=kind, expect=expect, **extra)
 
@@ -124,15 +127,9 @@ class SoftrAPI(UsersEndpoints):
         return ("databases", _id(database_id, "database_id"))
 
     def _list_all(self, path: Sequence[str], what: str) -> list[Mapping[str, Any]]:
-        """Every item of a schema list endpoint, page by page (see
-        :func:`~softr_orm.backends.softr.paging.list_all`)."""
-
-        def fetch(params: Mapping[str, int] | None) -> pagination.ListPage:
-            return self._call(  # type: ignore[no-any-return]
-                "GET", path, params=params, expect=lambda body: pagination.list_page(body, what)
-            )
-
-        return pagination.list_all(fetch, what)
+        expect = functools.partial(pagination.list_page, what=what)  # see paging.list_all
+        fetch = functools.partial(self._call, "GET", path, expect=expect)
+        return pagination.list_all(lambda params: fetch(params=params), what)
 
     def list_databases(self) -> list[Database]:
         """``GET /databases``: every database the token can reach, through every page."""
@@ -145,13 +142,13 @@ class SoftrAPI(UsersEndpoints):
         payload: dict[str, Any] = {"workspaceId": _id(workspace_id, "workspace_id"), "name": name}
         if description is not None:
             payload["description"] = description
-        body = self._call("POST", ("databases",), body=payload)
-        return Database.from_api(read_object(body, "a database"), api=self)
+        body = self._call("POST", ("databases",), body=payload, expect="a database")
+        return Database.from_api(body, api=self)
 
     def get_database(self, database_id: str) -> Database:
         """``GET /databases/{databaseId}``."""
-        body = self._call("GET", self._db(database_id))
-        return Database.from_api(read_object(body, "a database"), api=self)
+        body = self._call("GET", self._db(database_id), expect="a database")
+        return Database.from_api(body, api=self)
 
     def update_database(
         self, database_id: str, *, name: str | None = None, description: str | None = None
@@ -161,8 +158,9 @@ class SoftrAPI(UsersEndpoints):
         Raises:
             ValueError: neither ``name`` nor ``description`` was given.
         """
-        body = self._call("PUT", self._db(database_id), body=_changes(name, description))
-        return Database.from_api(read_object(body, "a database"), api=self)
+        changes = _changes(name, description)
+        body = self._call("PUT", self._db(database_id), body=changes, expect="a database")
+        return Database.from_api(body, api=self)
 
     def delete_database(self, database_id: str, *, force: bool | None = None) -> None:
         """``DELETE /databases/{databaseId}``: ``force=true`` also drops its tables.
@@ -212,13 +210,14 @@ class SoftrAPI(UsersEndpoints):
         specs = [_field_spec(f) for f in fields]
         if specs:
             payload["fields"] = specs
-        body = self._call("POST", (*self._db(database_id), "tables"), body=payload)
-        return Table.from_api(read_object(body, "a table"), api=self, database_id=database_id)
+        path = (*self._db(database_id), "tables")
+        body = self._call("POST", path, body=payload, expect="a table")
+        return Table.from_api(body, api=self, database_id=database_id)
 
     def get_table(self, database_id: str, table_id: str) -> Table:
         """``GET /databases/{databaseId}/tables/{tableId}``: the schema call worth caching."""
-        body = self._call("GET", self._table(database_id, table_id))
-        return Table.from_api(read_object(body, "a table"), api=self, database_id=database_id)
+        body = self._call("GET", self._table(database_id, table_id), expect="a table")
+        return Table.from_api(body, api=self, database_id=database_id)
 
     def update_table(
         self,
@@ -234,8 +233,8 @@ class SoftrAPI(UsersEndpoints):
             ValueError: neither ``name`` nor ``description`` was given.
         """
         path = self._table(database_id, table_id)
-        body = self._call("PUT", path, body=_changes(name, description))
-        return Table.from_api(read_object(body, "a table"), api=self, database_id=database_id)
+        body = self._call("PUT", path, body=_changes(name, description), expect="a table")
+        return Table.from_api(body, api=self, database_id=database_id)
 
     def delete_table(self, database_id: str, table_id: str, *, force: bool | None = None) -> None:
         """``DELETE .../tables/{tableId}``; ``force`` as in :meth:`delete_database`."""
@@ -272,13 +271,14 @@ class SoftrAPI(UsersEndpoints):
             payload["options"] = copy.deepcopy(dict(options))
         if ai_options is not None:
             payload["aiOptions"] = _ai(ai_options)
-        body = self._call("POST", (*self._table(database_id, table_id), "fields"), body=payload)
-        return TableField.from_api(read_object(body, "a field"))
+        path = (*self._table(database_id, table_id), "fields")
+        body = self._call("POST", path, body=payload, expect="a field")
+        return TableField.from_api(body)
 
     def get_field(self, database_id: str, table_id: str, field_id: str) -> TableField:
         """``GET .../fields/{fieldId}``."""
-        body = self._call("GET", self._field(database_id, table_id, field_id))
-        return TableField.from_api(read_object(body, "a field"))
+        body = self._call("GET", self._field(database_id, table_id, field_id), expect="a field")
+        return TableField.from_api(body)
 
     def update_field(
         self,
@@ -321,8 +321,8 @@ class SoftrAPI(UsersEndpoints):
         }
         if ai_options is not None:
             payload["aiOptions"] = _ai(ai_options)
-        body = self._call("PUT", path, body=payload)
-        return TableField.from_api(read_object(body, "a field"))
+        body = self._call("PUT", path, body=payload, expect="a field")
+        return TableField.from_api(body)
 
     def delete_field(self, database_id: str, table_id: str, field_id: str) -> None:
         """``DELETE .../fields/{fieldId}`` (no ``force`` parameter exists here)."""

@@ -126,11 +126,22 @@ def unwrap(body: Any) -> Any:
 
 
 def read_object(body: Any, what: str) -> Mapping[str, Any]:
-    """The enveloped object of a single-object answer."""
+    """The enveloped object of a single-object answer; it must have an id (a non-empty str).
+
+    Raises:
+        UnexpectedResponse: no object, or an object without an id.
+    """
     data = unwrap(body)
     if not isinstance(data, Mapping):
         raise UnexpectedResponse(f"expected {what} object, got {type(data).__name__}")
+    _require_id(data, what)
     return data
+
+
+def _require_id(data: Mapping[str, Any], what: str) -> None:
+    value = data.get("id")
+    if not isinstance(value, str) or not value:
+        raise UnexpectedResponse(f"expected {what} with an id, got id={value!r}")
 
 
 def read_list(body: Any, what: str) -> list[Mapping[str, Any]]:
@@ -149,6 +160,7 @@ def read_list(body: Any, what: str) -> list[Mapping[str, Any]]:
             raise UnexpectedResponse(
                 f"expected a list of {what}, got an item that is {type(item).__name__}"
             )
+        _require_id(item, f"each of the {what}")
     return data
 
 

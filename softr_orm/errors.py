@@ -10,6 +10,9 @@ Three families, so callers can decide what to do without parsing messages:
 * Local errors raised before any request: :class:`InvalidValue`, :class:`ReadOnlyField`,
   :class:`UnsupportedLookup`, :class:`FieldError`, :class:`ConfigurationError`.
 
+Longer than ~500 lines on purpose: the whole hierarchy (and the mapping of error codes onto
+it) reads best in one module, and every layer imports it.
+
 No exception ever carries the API key: messages and attributes are built from the method,
 the path, the status and Softr's error body only.
 """
@@ -40,6 +43,7 @@ __all__ = [
     "RateLimited",
     "ReadOnlyField",
     "RedirectRefused",
+    "ResponseTooLarge",
     "SchemaError",
     "ServerError",
     "ServiceUnavailable",
@@ -50,6 +54,7 @@ __all__ = [
     "UnknownField",
     "UnknownFieldName",
     "UnsupportedLookup",
+    "UntrustedHostWarning",
     "error_for_response",
 ]
 
@@ -60,6 +65,11 @@ class SoftrError(Exception):
 
 class ConfigurationError(SoftrError, ValueError):
     """The library was set up wrongly: a missing key, an ``http://`` URL to a remote host."""
+
+
+class UntrustedHostWarning(UserWarning):
+    """The API key is about to go to an https host that is neither the service's own nor
+    loopback, and that ``allowed_hosts`` does not name. Warned once per host and process."""
 
 
 # --- Softr answered with an error -------------------------------------------------------
@@ -230,11 +240,32 @@ class RedirectRefused(APIError):
 
 
 class UnexpectedResponse(APIError, ValueError):
-    """A 2xx answer that is not what the call needs, e.g. paging that cannot be right.
+    """A 2xx answer that is not what the call needs: a record without an id, another record
+    than the one asked for, an empty body where a page belongs, a page that repeats.
 
-    A scan raises it rather than end short silently: a page that repeats the one before (a
-    server ignoring ``offset``), or fewer records than the total the server stated.
+    Raised instead of returning a silently wrong result. ``status`` is the answer's status and
+    ``body`` the start of its (redacted) body. Also a ``ValueError``, as it was before it
+    became an :class:`APIError`.
     """
+
+    def __init__(self, message: str, *, status: int = 200, **context: Any) -> None:
+        # The status defaults to 200: readers of an answer raise this before the session
+        # adds the real status, the request and the body.
+        super().__init__(message, status=status, **context)
+
+    def _describe(self) -> str:
+        text = super()._describe()
+        if self.body:
+            cut = self.body if len(self.body) <= 200 else self.body[:200] + "..."
+            text += f" (body: {cut})"
+        elif self.body is not None or self.method:
+            text += " (empty body)"
+        return text
+
+
+class ResponseTooLarge(UnexpectedResponse):
+    """An answer larger than the session's ``max_response_bytes`` (default 64 MiB), counted
+    after decompression. It was refused without being read whole."""
 
 
 _BY_CODE: dict[str, type[APIError]] = {
@@ -292,7 +323,7 @@ def error_for_response(
     details: Mapping[str, Any] | None = None
     try:
         parsed = json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
         parsed = None
     if isinstance(parsed, dict):
         raw_message = parsed.get("message")
@@ -407,7 +438,13 @@ def _rebuild_ambiguous(
 
 
 def _short(value: object, limit: int = 80) -> str:
-    text = repr(value)
+    if isinstance(value, int) and value.bit_length() > 256:
+        # repr() of a huge int is slow, and over 4300 digits it raises ValueError.
+        return f"<int of {value.bit_length()} bits>"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"<{type(value).__name__} that cannot be shown>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

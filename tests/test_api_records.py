@@ -12,7 +12,7 @@ from _api_support import BASE, add, make_session, query, record_json, sent_json
 
 from softr_orm.backends.softr import paging as pagination
 from softr_orm.backends.softr.endpoints import SoftrAPI
-from softr_orm.backends.softr.wire import RecordPage
+from softr_orm.backends.softr.wire import RecordPage, UnexpectedResponse
 from softr_orm.errors import NotFound
 
 RECORDS = f"{BASE}/databases/db1/tables/tbl1/records"
@@ -186,10 +186,12 @@ def test_iter_records_tolerates_missing_metadata(api: SoftrAPI, rsps: Any) -> No
 
 
 def test_iter_records_empty_page_stops(api: SoftrAPI, rsps: Any) -> None:
-    """A page with no records ends the loop even if total claims more (no endless loop)."""
+    """A page with no records ends the loop; below the total it claims, it raises (no endless
+    loop, no scan that ends short silently)."""
     add(rsps, "GET", RECORDS, json_body=_page(_ids(2), offset=0, limit=2, total=100))
     add(rsps, "GET", RECORDS, json_body=_page([], offset=2, limit=2, total=100))
-    assert len(list(api.iter_records("db1", "tbl1", page_size=2))) == 2
+    with pytest.raises(UnexpectedResponse, match="total of 100"):
+        list(api.iter_records("db1", "tbl1", page_size=2))
     assert len(rsps.calls) == 2
 
 
@@ -215,11 +217,12 @@ def test_iter_records_passes_view_and_field_names(api: SoftrAPI, rsps: Any) -> N
 
 
 def test_iter_records_stops_when_server_ignores_offset(api: SoftrAPI, rsps: Any) -> None:
-    """A server answering the same full page for every offset cannot cause an endless loop."""
+    """A server answering the same full page for every offset cannot cause an endless loop,
+    nor a scan that ends short silently: the repeated page raises."""
     # One registration: responses repeats it for every later call.
     add(rsps, "GET", RECORDS, json_body={"data": [record_json(i) for i in _ids(2)]})
-    got = list(api.iter_records("db1", "tbl1", page_size=2))
-    assert len(got) == 2
+    with pytest.raises(UnexpectedResponse, match="repeats"):
+        list(api.iter_records("db1", "tbl1", page_size=2))
     assert len(rsps.calls) == 2
 
 
@@ -265,7 +268,8 @@ def test_iter_search_is_lazy(api: SoftrAPI, rsps: Any) -> None:
 
 
 def test_iter_pages_never_exceeds_page_count_on_bogus_total() -> None:
-    """A fetcher whose total keeps growing still stops on a short page."""
+    """A fetcher whose total keeps growing still stops on a short page (raising: the total
+    says records are missing)."""
     calls: list[tuple[int, int]] = []
 
     def fetch(offset: int, limit: int) -> RecordPage:
@@ -274,6 +278,8 @@ def test_iter_pages_never_exceeds_page_count_on_bogus_total() -> None:
         recs: list[Any] = [{"id": f"{offset}-{i}"} for i in range(n)]
         return RecordPage(records=recs, offset=offset, limit=limit, total=offset + 1000)
 
-    pages = list(pagination.iter_pages(fetch, page_size=3))
-    assert len(pages) == 4
+    pages = []
+    with pytest.raises(UnexpectedResponse):
+        pages.extend(pagination.iter_pages(fetch, page_size=3))
+    assert len(pages) == 3
     assert calls == [(0, 3), (3, 3), (6, 3), (9, 3)]

@@ -400,7 +400,7 @@ def test_empty_ids_are_refused(api: SoftrAPI, bad: Any) -> None:
 
 def test_ids_are_single_encoded_segments(api: SoftrAPI, rsps: Any) -> None:
     """Ids with '/', '..', '?' stay one path segment each (never concatenated)."""
-    add(rsps, "GET", "", json_body={"data": {"id": "x"}})
+    add(rsps, "GET", "", json_body={"data": {"id": "r?x=1"}})
     api.get_record("../db", "t/1", "r?x=1")
     request = rsps.calls[0].request
     assert segments(request)[2:] == ["databases", "../db", "tables", "t/1", "records", "r?x=1"]

@@ -112,21 +112,22 @@ def test_json_none_is_sent_as_null(mocked: responses.RequestsMock) -> None:
 @pytest.mark.parametrize(
     ("segment", "encoded"),
     [
-        ("../x", "%2E%2E%2Fx"),
-        ("..", "%2E%2E"),
-        (".", "%2E"),
+        ("../x", "..%2Fx"),
+        ("...", "..."),
+        ("a.b-c_d~e", "a.b-c_d~e"),
         ("a/b", "a%2Fb"),
         ("a?b#c", "a%3Fb%23c"),
         ("%2F", "%252F"),
         ("é中", "%C3%A9%E4%B8%AD"),
-        ("a b+c@d.e", "a%20b%2Bc%40d%2Ee"),
+        ("a b+c@d.e", "a%20b%2Bc%40d.e"),
         ("3ElMV", "3ElMV"),
     ],
 )
 def test_path_segments_stay_one_segment(
     mocked: responses.RequestsMock, segment: str, encoded: str
 ) -> None:
-    """Each raw segment is percent-encoded, dots included, and stays exactly one segment."""
+    """Each raw segment is percent-encoded where it must be (unreserved characters stay raw)
+    and stays exactly one segment."""
     mocked.add(responses.GET, f"{BASE}/databases/{encoded}/tables", json={})
     make().request("GET", ["databases", segment, "tables"])
     path = urlsplit(mocked.calls[0].request.url).path
@@ -520,12 +521,24 @@ def echo_server() -> Iterator[ThreadingHTTPServer]:
     thread.join(timeout=5)
 
 
-def test_dot_segments_reach_the_server_encoded(echo_server: ThreadingHTTPServer) -> None:
-    """Over real HTTP, '..' arrives as %2E%2E: nothing between us and the server normalised it."""
+@pytest.mark.parametrize("segment", [".", ".."])
+def test_dot_segments_are_refused_before_sending(
+    echo_server: ThreadingHTTPServer, segment: str
+) -> None:
+    """'.' and '..' as a whole segment are refused, not sent: no request reaches the server."""
+    port = echo_server.server_address[1]
+    s = Session(KEY, base_url=f"http://127.0.0.1:{port}/api/v1", rate_limit=False)
+    with s, pytest.raises(ValueError, match="dot segment"):
+        s.request("GET", ["databases", segment])
+    assert echo_server.count == 0  # type: ignore[attr-defined]
+
+
+def test_dots_inside_segments_reach_the_server_raw(echo_server: ThreadingHTTPServer) -> None:
+    """Over real HTTP, dots inside a segment arrive raw and '/' encoded: one segment each."""
     port = echo_server.server_address[1]
     with Session(KEY, base_url=f"http://127.0.0.1:{port}/api/v1", rate_limit=False) as s:
-        answer = s.request("GET", ["databases", "..", "a/../b", "."])
-    assert answer == {"path": "/api/v1/databases/%2E%2E/a%2F%2E%2E%2Fb/%2E"}
+        answer = s.request("GET", ["databases", "a/../b", "jane.doe@example.com"])
+    assert answer == {"path": "/api/v1/databases/a%2F..%2Fb/jane.doe%40example.com"}
 
 
 def test_sixteen_threads_share_one_session(echo_server: ThreadingHTTPServer) -> None:

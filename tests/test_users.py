@@ -135,6 +135,22 @@ def test_status_changes(
     assert isinstance(user, AppUser) and user.email == PLUS
 
 
+@pytest.mark.parametrize(
+    ("email", "sent"),
+    [
+        ("jane.doe@example.com", "jane.doe%40example.com"),
+        ("first.last+tag@sub.example.co.uk", "first.last%2Btag%40sub.example.co.uk"),
+        ("o'neil~x_y-z@example.com", "o%27neil~x_y-z%40example.com"),
+    ],
+)
+def test_emails_in_paths_keep_their_dots(users: Users, rsps: Any, email: str, sent: str) -> None:
+    """Unreserved characters (dots!) go raw, as Softr's docs and n8n node send them; only what
+    a segment needs is encoded (an encoded period is refused by common firewalls)."""
+    add(rsps, "POST", "", status=200)
+    users.activate(email)
+    assert raw_path(rsps.calls[0].request) == f"/v1/api/users/{sent}/activate"
+
+
 def test_delete_404_is_success(users: Users, rsps: Any) -> None:
     """Deleting a user that is already gone returns None instead of raising."""
     add(rsps, "DELETE", "", json_body={"message": "User not found"}, status=404)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
 from softr_orm.constants import LOOKUPS
+from softr_orm.errors import QueryError
 
 __all__ = [
     "EMPTY_SET_RESULTS",
@@ -63,6 +64,27 @@ EMPTY_SET_RESULTS: Final[Mapping[str, bool]] = {
 
 
 # --- hashing helpers ------------------------------------------------------------------------
+
+
+#: The deepest JSON nesting a raw condition may have.
+MAX_RAW_DEPTH = 100
+
+
+def _nesting(value: Any) -> int:
+    """How deeply a JSON-like value nests, counted without recursion (stops past the cap)."""
+    deepest = 0
+    todo: list[tuple[Any, int]] = [(value, 1)]
+    while todo and deepest <= MAX_RAW_DEPTH:
+        item, depth = todo.pop()
+        if isinstance(item, Mapping):
+            items: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            items = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        todo.extend((child, depth + 1) for child in items)
+    return deepest
 
 
 def _freeze(value: Any) -> Any:
@@ -191,6 +213,12 @@ class RawCondition:
             raise TypeError(
                 f"a raw condition is a dict such as {{'operator': 'IS', ...}}, "
                 f"got {type(self.condition).__name__}"
+            )
+        if _nesting(self.condition) > MAX_RAW_DEPTH:
+            # Refused before any recursive copy, repr or JSON encoding could hit the
+            # recursion limit with a bare RecursionError.
+            raise QueryError(
+                f"a raw condition nested more than {MAX_RAW_DEPTH} levels deep is refused"
             )
         operator = self.condition.get("operator")
         if not isinstance(operator, str):

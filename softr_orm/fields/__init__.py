@@ -39,6 +39,7 @@ from softr_orm.fields.kinds import (
     InstantField,
     NumericField,
     TextField,
+    check_magnitude,
     real_number,
     valid_email,
     valid_url,
@@ -209,6 +210,7 @@ class Currency(NumericField[Decimal | None]):
         amount = cv.decimal_from(value)
         if amount is None or not amount.is_finite():
             raise self.invalid(value, "not a finite decimal number")
+        check_magnitude(self, amount)
         return amount
 
     def _filter_scalar(self, value: Any, lookup: str) -> Any:

@@ -210,6 +210,10 @@ class Field(Generic[_V]):
         if lookup in _TEXT_OPERANDS:
             if not isinstance(value, str):
                 raise self.invalid(value, f"{lookup} takes a str")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise self.invalid(value, "not valid Unicode text (a lone surrogate)") from None
             return str(value)
         return self._filter_scalar(value, lookup)
 

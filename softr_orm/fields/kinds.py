@@ -90,7 +90,7 @@ class TextField(Field[str | None]):
             return None
         if not isinstance(value, str):
             raise self.invalid(value, "expected a str")
-        value = str(value)
+        value = check_unicode(self, str(value))
         if len(value) > self.max_length:
             raise self.invalid(value, f"longer than {self.max_length} characters ({len(value)})")
         return self.validate(value)
@@ -101,8 +101,37 @@ class TextField(Field[str | None]):
 
     def _filter_scalar(self, value: Any, lookup: str) -> Any:
         if isinstance(value, str):
-            return str(value)
+            return check_unicode(self, str(value))
         raise self.invalid(value, f"{lookup} on a text field takes a str")
+
+
+#: Decimal exponents beyond these cannot be stored as a number (a double): ``1e999999`` would
+#: take seconds of CPU to convert before failing, ``1e-999999`` would silently become 0.
+_MAX_EXPONENT = 308
+_MIN_EXPONENT = -308
+
+
+def check_magnitude(field: Field[Any], value: int | Decimal) -> None:
+    """Refuse, at once, numbers too large (or too small, but not zero) to be stored.
+
+    Raises:
+        InvalidValue: naming the model, the field and (a short form of) the value.
+    """
+    if isinstance(value, Decimal):
+        if value and not _MIN_EXPONENT <= value.adjusted() <= _MAX_EXPONENT:
+            span = f"1e{_MIN_EXPONENT} to 1e{_MAX_EXPONENT}"
+            raise field.invalid(value, f"out of the range a number can hold ({span})")
+    elif value.bit_length() > 1024:
+        raise field.invalid(value, f"too large for a number (max about 1e{_MAX_EXPONENT})")
+
+
+def check_unicode(field: Field[Any], value: str) -> str:
+    """Refuse text that cannot be encoded as UTF-8 (lone surrogates), before any request."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise field.invalid(value, "not valid Unicode text (it holds a lone surrogate)") from None
+    return value
 
 
 def real_number(field: Field[Any], value: Any, what: str) -> int | float | Decimal:
@@ -112,9 +141,12 @@ def real_number(field: Field[Any], value: Any, what: str) -> int | float | Decim
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise field.invalid(value, "not a finite number")
+        check_magnitude(field, value)
         return value
     if isinstance(value, Integral):
-        return int(value)
+        whole = int(value)
+        check_magnitude(field, whole)
+        return whole
     number = float(value)
     if not math.isfinite(number):
         raise field.invalid(value, "not a finite number (NaN and infinity cannot be stored)")

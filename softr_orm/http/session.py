@@ -9,12 +9,20 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar, cast
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.cookies import RequestsCookieJar
 
 from softr_orm import errors
 from softr_orm._version import __version__
 from softr_orm.http import jsonutil
+from softr_orm.http.answers import read_answer, scrub_body
+from softr_orm.http.deadline import (
+    DEADLINE_MARGIN,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DeadlineAdapter,
+    check_max_response_bytes,
+    send_within,
+)
+from softr_orm.http.deadline import now as deadline_clock
 from softr_orm.http.ratelimit import RateLimits, limiter_for
 from softr_orm.http.retry import (
     RETRYABLE_STATUSES,
@@ -33,9 +41,13 @@ from softr_orm.http.util import (
     RequestEvent,
     Secret,
     check_base_url,
+    check_header_value,
+    check_key_destination,
     default_kind,
     encode_path,
     encode_query,
+    listener_body_of,
+    parse_allowed_hosts,
     parse_timeout,
     redact,
     scrub_exception,
@@ -78,13 +90,21 @@ class HttpSession:
         auth_header: the header that carries the credential.
         auth_scheme: a prefix such as ``"Token"`` (``Authorization: Token <key>``), or None.
         timeout: read timeout in seconds (connect timeout ``min(10, timeout)``), or a
-            ``(connect, read)`` tuple. The default is 10 s to connect, 30 s to read.
+            ``(connect, read)`` tuple. The default is 10 s to connect, 30 s to read. Each
+            attempt must have its whole answer within connect + read timeout (plus
+            :data:`~softr_orm.http.deadline.DEADLINE_MARGIN`), and a call ends within the
+            retry policy's ``total_timeout``.
         max_retries: retries of a failed attempt (see :mod:`softr_orm.http.retry`); ignored
             when ``retry_policy`` is given.
         rate_limit: ``True`` for the default :class:`RateLimits`, a :class:`RateLimits`,
             ``False`` to not limit on the client side, or a Redis URL
             (``"redis://host:6379/0"``) for one budget shared by every process using it
             with this credential (see :mod:`softr_orm.http.redis_limiter`).
+        max_response_bytes: answers larger than this (after decompression) raise
+            :class:`~softr_orm.errors.ResponseTooLarge` without being read whole.
+        allowed_hosts: hosts besides the service's own (:attr:`trusted_host_suffixes`) and
+            loopback that may receive the credential without an
+            :class:`~softr_orm.errors.UntrustedHostWarning`.
         pool_size: connections kept per host; size it to the number of threads sharing this.
         retry_policy: all retry knobs at once (backoff, caps, total time, jitter source).
         clock, sleep: monotonic clock and sleep used for rate limiting and retry waits
@@ -114,6 +134,8 @@ class HttpSession:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         service: str = "the server",
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        allowed_hosts: Sequence[str] | None = None,
     ) -> None:
         self._api_key = credential
         self._auth = HeaderAuth(credential, auth_header, auth_scheme)
@@ -122,6 +144,9 @@ class HttpSession:
         if not roots:
             raise errors.ConfigurationError("a session needs at least one root URL")
         self._roots = {name: check_base_url(url, f"{name} URL") for name, url in roots.items()}
+        self.allowed_hosts = parse_allowed_hosts(allowed_hosts)
+        for url in self._roots.values():
+            self._check_destination(url, 3)  # the user's Session(...), through a subclass
         self._default_api = next(iter(self._roots))
         self.timeout = parse_timeout(timeout)
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
@@ -132,6 +157,7 @@ class HttpSession:
         if pool_size < 1:
             raise errors.ConfigurationError(f"pool_size must be at least 1, got {pool_size}")
         self.pool_size = pool_size
+        self.max_response_bytes = check_max_response_bytes(max_response_bytes)
         self._clock = clock
         self._sleep = sleep
         self._http = self._build_http(pool_size, auth_header)
@@ -152,7 +178,7 @@ class HttpSession:
         http.auth = NoAuth(auth_header)
         # The APIs are stateless: refuse cookies rather than share a jar across threads.
         http.cookies = RequestsCookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=pool_size, max_retries=0)
+        adapter = DeadlineAdapter(pool_connections=8, pool_maxsize=pool_size, max_retries=0)
         http.mount("https://", adapter)
         http.mount("http://", adapter)
         return http
@@ -179,6 +205,13 @@ class HttpSession:
 
     def _redact(self, text: str) -> str:
         return redact(text, self._api_key)
+
+    #: The service's own hosts (suffixes); the key going elsewhere is warned about once.
+    trusted_host_suffixes: tuple[str, ...] = ()
+
+    def _check_destination(self, url: str, depth: int) -> None:
+        suffixes, allowed = self.trusted_host_suffixes, self.allowed_hosts
+        check_key_destination(url, suffixes, allowed, self.service, stacklevel=depth + 1)
 
     # --- counters, per-session state, lifecycle ---------------------------------------------
 
@@ -242,6 +275,7 @@ class HttpSession:
         base_url: str | None = None,
         auth: bool = True,
         kind: Kind | None = None,
+        expect: Callable[[Any], Any] | None = None,
     ) -> Any:
         """Send one API call, with rate limiting and retries, and decode the answer.
 
@@ -261,7 +295,8 @@ class HttpSession:
             The decoded JSON body, or None for 204 / an empty body.
 
         Raises:
-            APIError: a subclass per error code (``RedirectRefused`` for any 3xx).
+            APIError: a subclass per error code (``RedirectRefused`` for any 3xx;
+                ``UnexpectedResponse`` for a 2xx answer that ``expect`` refuses).
             AmbiguousWriteError: a write (any kind but "read") failed after it may have
                 reached the server; it is never sent again blindly.
             TransportError: no answer, once the retries allowed are spent.
@@ -276,24 +311,30 @@ class HttpSession:
             raise ValueError(f"api must be one of {', '.join(self._roots)}, not {api!r}")
         if base_url is not None:
             root = check_base_url(base_url, "base_url")
+            if auth:
+                self._check_destination(root, 2)
         rel_path = encode_path(path) + ("/" if self.trailing_slash else "")
         url = root + rel_path
         query = encode_query(params)
         if query:
             url += "?" + query
         body = None if json is _OMITTED else jsonutil.dumps(json)
-        send_headers: dict[str, str] = dict(headers or {})
+        listener_body = body if body is None else listener_body_of(json, body)
+        send_headers = {
+            name: check_header_value(name, value) for name, value in (headers or {}).items()
+        }
         if body is not None:
             send_headers["Content-Type"] = "application/json"
         bucket = self.bucket_for(call_kind, api)
         budget = RetryBudget(self.retry_policy, self._clock)
+        call_deadline = deadline_clock() + self.retry_policy.total_timeout
         while True:
             attempt = budget.retries + 1
             # The slot ends with the answer: the limiter learns the round trip, which tells
             # it how late the server may have counted the request.
             with self.rate_limiter.slot(bucket):
                 started = time.perf_counter()
-                result = self._send_once(verb, url, body, send_headers, auth)
+                result = self._send_once(verb, url, body, send_headers, auth, call_deadline)
                 elapsed_ms = (time.perf_counter() - started) * 1000.0
             answered = isinstance(result, requests.Response)
             self._report(
@@ -301,7 +342,7 @@ class HttpSession:
                     method=verb,
                     path=rel_path,
                     api=api,
-                    body=body,
+                    body=listener_body,
                     status=getattr(result, "status_code", None),
                     error=None if answered else type(result).__name__,
                     attempt=attempt,
@@ -312,7 +353,9 @@ class HttpSession:
                 self._count()
                 status = result.status_code
                 if 200 <= status < 300:
-                    return self._decode(result, api, verb, rel_path)
+                    text_ok = api in self.text_apis
+                    where = (self.service, verb, rel_path)
+                    return read_answer(result, where, self._redact, text_ok, expect)
                 if verb == "DELETE" and status == 404 and budget.maybe_applied:
                     _log.debug("%s %s: 404 after a retry; already deleted", verb, rel_path)
                     return None
@@ -328,7 +371,7 @@ class HttpSession:
                         continue
                 raise self.error_for_response(
                     status,
-                    self._redact(result.content.decode("utf-8", "replace")),
+                    scrub_body(result, self._redact),
                     method=verb,
                     path=rel_path,
                     retry_after=retry_after,
@@ -346,24 +389,32 @@ class HttpSession:
             raise self._transport_error(result, decision, verb, rel_path, attempt) from result
 
     def _send_once(
-        self, verb: str, url: str, body: bytes | None, headers: dict[str, str], auth: bool
+        self,
+        verb: str,
+        url: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        auth: bool,
+        call_deadline: float,
     ) -> requests.Response | requests.RequestException:
-        """One attempt. Exceptions are returned, not raised, so retries start outside any
-        ``except`` block (no accidental exception context between attempts)."""
+        """One attempt, its whole answer read within the attempt's deadline. Exceptions are
+        returned, not raised, so retries start outside any ``except`` block (no accidental
+        exception context between attempts)."""
+        connect, read = self.timeout
+        deadline = min(deadline_clock() + connect + read + DEADLINE_MARGIN, call_deadline)
+        request = requests.Request(verb, url, data=body, headers=headers, auth=self._auth)
+        if not auth:
+            request.auth = None
         try:
-            prepared = self._http.prepare_request(
-                requests.Request(
-                    verb, url, data=body, headers=headers, auth=self._auth if auth else None
-                )
-            )
-            # requests "requotes" URLs, turning %2E back into "."; keep our exact encoding.
-            prepared.url = url
-            settings = self._http.merge_environment_settings(url, {}, None, None, None)
-            response = self._http.send(
-                prepared, timeout=self.timeout, allow_redirects=False, **settings
-            )
+            prepared = self._http.prepare_request(request)
         except requests.RequestException as exc:
             return exc
+        # requests "requotes" URLs (e.g. decoding %7E); keep our exact encoding.
+        prepared.url = url
+        limit = self.max_response_bytes
+        response = send_within(self._http, prepared, self.timeout, deadline, limit)
+        if isinstance(response, requests.RequestException):
+            return response
         # The key was needed on the wire only. The response keeps the prepared request, and an
         # error raised from request() keeps the response in its traceback's frame locals: give
         # the response a scrubbed copy (the sent request itself is left as it was).
@@ -412,24 +463,6 @@ class HttpSession:
         )
         if delay > 0:
             self._sleep(delay)
-
-    def _decode(self, response: requests.Response, api: str, verb: str, path: str) -> Any:
-        content = response.content
-        if response.status_code == 204 or not content.strip():
-            return None
-        try:
-            return jsonutil.loads(content)
-        except ValueError:
-            text = self._redact(content.decode("utf-8", "replace"))
-            if api in self.text_apis:
-                return text
-            raise errors.APIError(
-                f"{self.service} answered with a body that is not JSON",
-                status=response.status_code,
-                method=verb,
-                path=path,
-                body=text[:2000],
-            ) from None
 
     def _transport_error(
         self,

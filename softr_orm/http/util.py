@@ -6,8 +6,12 @@ request policy. Nothing here sends a request, and nothing here knows a service.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import re
+import threading
 import traceback
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,9 +23,13 @@ import requests
 import requests.auth
 
 from softr_orm import errors
+from softr_orm.http import jsonutil
 from softr_orm.http.retry import Kind, exception_chain
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
+
+#: Keys of a JSON body that request listeners never see the value of.
+SECRET_BODY_KEYS = frozenset({"password"})
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,14 @@ class NoRedirectSession(requests.Session):
         return None
 
 
+def listener_body_of(payload: Any, body: bytes) -> bytes:
+    """The body as request listeners see it: passwords (:data:`SECRET_BODY_KEYS`) as ``***``."""
+    if isinstance(payload, Mapping) and any(key in SECRET_BODY_KEYS for key in payload):
+        masked = {k: "***" if k in SECRET_BODY_KEYS else v for k, v in payload.items()}
+        return jsonutil.dumps(masked)
+    return body
+
+
 def clean_key(api_key: object, missing: str, what: str = "api_key") -> str:
     """The credential, stripped; ``missing`` is the message when there is none."""
     if api_key is None:
@@ -138,10 +154,12 @@ def key_from_env(env: Mapping[str, str], variable: str) -> str | None:
         return key
     try:
         from_file = Path(key_file).read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        # The value is not shown: it may be the key itself, set there by mistake.
         reason = getattr(exc, "strerror", None) or type(exc).__name__
         raise errors.ConfigurationError(
-            f"cannot read {file_variable} {key_file!r}: {reason}"
+            f"cannot read the file named by {file_variable}: {reason}. {file_variable} must "
+            f"hold the path of a file that contains the key (set {variable} for the key itself)"
         ) from None
     if key is not None and from_file != key:
         raise errors.ConfigurationError(
@@ -174,6 +192,11 @@ def check_base_url(url: object, what: str = "base_url") -> str:
     """
     if not isinstance(url, str) or not url.strip():
         raise errors.ConfigurationError(f"{what} must be a non-empty URL, got {url!r}")
+    if has_control_characters(url.strip()):
+        # urlsplit would silently drop CR, LF and tab; a NUL reaches the socket.
+        raise errors.ConfigurationError(
+            f"{what} {url.strip()!r} contains control characters (CR, LF, NUL, ...)"
+        )
     text = url.strip().rstrip("/")
     try:
         parts = urlsplit(text)
@@ -201,6 +224,55 @@ def check_base_url(url: object, what: str = "base_url") -> str:
     raise errors.ConfigurationError(f"{what} {text!r} must be an https:// URL")
 
 
+_warned_hosts: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def check_key_destination(
+    url: str,
+    trusted_suffixes: Sequence[str],
+    allowed_hosts: frozenset[str],
+    service: str,
+    stacklevel: int = 2,
+) -> None:
+    """Warn (once per host and process) when the key is about to go to ``url`` whose host is
+    not the service's own (``trusted_suffixes``: ``"softr.io"`` covers ``x.softr.io``), not
+    loopback, and not in ``allowed_hosts``. Without ``trusted_suffixes`` nothing is checked."""
+    host = host_of(url)
+    if not trusted_suffixes or not host or host in allowed_hosts or _is_loopback(host):
+        return
+    if any(host == suffix or host.endswith("." + suffix) for suffix in trusted_suffixes):
+        return
+    with _warned_lock:
+        if host in _warned_hosts:
+            return
+        _warned_hosts.add(host)
+    warnings.warn(
+        f"the {service} API key will be sent to {host}, which is not a {service} host; pass "
+        f"allowed_hosts=[{host!r}] if this is intended",
+        errors.UntrustedHostWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
+def parse_allowed_hosts(hosts: object) -> frozenset[str]:
+    """``allowed_hosts`` as lower-case host names (a str is one host)."""
+    if hosts is None:
+        return frozenset()
+    items = [hosts] if isinstance(hosts, str) else hosts
+    if not isinstance(items, (list, tuple, set, frozenset)) or not all(
+        isinstance(item, str) and item.strip() for item in items
+    ):
+        raise errors.ConfigurationError(
+            f"allowed_hosts must be a list of host names, got {hosts!r}"
+        )
+    return frozenset(item.strip().lower().rstrip(".") for item in items)
+
+
 def parse_timeout(timeout: object) -> tuple[float, float]:
     if isinstance(timeout, tuple) and len(timeout) == 2:
         connect, read = (float(value) for value in timeout)
@@ -216,18 +288,32 @@ def parse_timeout(timeout: object) -> tuple[float, float]:
     return connect, read
 
 
+#: The dot segments of RFC 3986 (section 3.3): a server or proxy may resolve them.
+_DOT_SEGMENTS = frozenset({".", ".."})
+
+
 def encode_segment(segment: object) -> str:
     """Percent-encode one path segment so it stays exactly one segment on the wire.
 
-    Everything but letters, digits and ``-_~`` is encoded, ``.`` included, so ``".."`` becomes
-    ``%2E%2E`` and can never be treated as a dot segment.
+    Only what a segment needs is encoded: ``/ ? # %``, spaces, ``@``, ``+`` and every other
+    reserved or non-ASCII character. Unreserved characters (``A-Z a-z 0-9 - . _ ~``) go raw,
+    as RFC 3986 says and as Softr's docs and n8n node send them: an e-mail in a Users API path
+    reads ``jane.doe%40example.com`` (firewalls such as Spring Security's default refuse an
+    encoded period). A segment that is exactly ``.`` or ``..`` would be a dot segment, so it is
+    refused rather than sent.
+
+    Raises:
+        TypeError: a segment that is neither str nor int.
+        ValueError: an empty segment, or ``.`` / ``..``.
     """
     if isinstance(segment, bool) or not isinstance(segment, (str, int)):
         raise TypeError(f"path segments must be str, not {type(segment).__name__}")
     text = str(segment)
     if not text:
         raise ValueError("empty path segment (an id or name was empty)")
-    return quote(text, safe="").replace(".", "%2E")
+    if text in _DOT_SEGMENTS:
+        raise ValueError(f"{text!r} cannot be an id or a name: it is a dot segment of a URL path")
+    return quote(text, safe="")
 
 
 def encode_path(path: Sequence[str]) -> str:
@@ -276,6 +362,55 @@ def scrub_exception(exc: BaseException, secret: Secret, header: str) -> None:
 
 
 def redact(text: str, secret: Secret) -> str:
-    """``text`` with every occurrence of the key replaced by ``***``."""
+    """``text`` with every occurrence of the key replaced by ``***``: as is, JSON-escaped
+    (``\\/``, ``\\u00XX``) or percent-encoded (``%XX``, ``+`` for a space), in any mix and case."""
     key = secret.reveal()
-    return text.replace(key, "***") if key in text else text
+    if key in text:
+        text = text.replace(key, "***")
+    if "\\" not in text and "%" not in text and "+" not in text:
+        return text
+    return _key_pattern(key).sub("***", text)
+
+
+@functools.lru_cache(maxsize=8)
+def _key_pattern(key: str) -> re.Pattern[str]:
+    """Each character of the key, as itself or escaped (escapes' hex digits in any case)."""
+    parts = []
+    for char in key:
+        escapes = [
+            re.escape(f"\\u{ord(char):04x}"),
+            "".join(f"%{byte:02x}" for byte in char.encode()),
+        ]
+        if char == "/":
+            escapes.append(re.escape("\\/"))
+        if char == " ":
+            escapes.append(re.escape("+"))
+        parts.append(f"(?:{re.escape(char)}|(?i:{'|'.join(escapes)}))")
+    return re.compile("".join(parts))
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a C0 control character, DEL or a C1 control character."""
+    return any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in text)
+
+
+def check_header_value(name: str, value: object) -> str:
+    """A header value that can go on the wire as is: a str of Latin-1 characters without
+    control characters. Checked before the request is built, so no transport error (whose
+    frames hold the key header) is ever raised for it.
+
+    Raises:
+        ConfigurationError: naming the header, not its value's bytes.
+    """
+    if not isinstance(value, str):
+        raise errors.ConfigurationError(f"header {name} must be a str, not {type(value).__name__}")
+    if has_control_characters(value):
+        raise errors.ConfigurationError(f"header {name} holds control characters: {value!r}")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise errors.ConfigurationError(
+            f"header {name} holds characters HTTP headers cannot carry: {value!r} (encode a "
+            "host name as IDNA, e.g. 'xn--r8jz45g.softr.app')"
+        ) from None
+    return value

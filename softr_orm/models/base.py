@@ -185,7 +185,7 @@ class Model(metaclass=ModelBase):
         d = self.__dict__
         attname = field.attname
         binding = d.get("_binding")
-        if binding is None:  # not from the API (new, or a stub)
+        if binding is None:  # not from the API (new, a stub, or unpickled)
             if self._deferred:
                 self.refresh()
                 return getattr(self, attname)

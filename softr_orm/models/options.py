@@ -27,11 +27,14 @@ class SaveResult:
         updated: the names of the fields that were sent (empty when nothing had changed
             and no request was made).
         forced: ``save(force=True)`` sent every writable field.
+        skipped: the fields ``save(force=True)`` left out because the live table marks them
+            read-only (``readonly: true``, or a computed type behind a ``Raw`` field).
     """
 
     created: bool = False
     updated: tuple[str, ...] = ()
     forced: bool = False
+    skipped: tuple[str, ...] = ()
 
     @property
     def saved(self) -> bool:

@@ -34,11 +34,12 @@ __all__ = ["bulk_create", "delete", "refresh", "row_of", "save"]
 def save(instance: Model, force: bool = False) -> SaveResult:
     """Create the record (POST) or send the changed fields (PATCH); see ``Model.save``."""
     creating = instance.id is None
+    skipped: tuple[str, ...] = ()
     if creating:
         _check_required(instance)
         to_send = instance._changed()
     elif force:
-        to_send = list(instance._meta.writable_fields())
+        to_send, skipped = _forced_fields(instance)
     else:
         to_send = instance._changed()
         if not to_send:
@@ -48,7 +49,29 @@ def save(instance: Model, force: bool = False) -> SaveResult:
     record = _write(instance, creating, to_send)
     instance._load(record)
     names = tuple(f.attname for f in to_send)
-    return SaveResult(created=creating, updated=names, forced=force and not creating)
+    return SaveResult(
+        created=creating, updated=names, forced=force and not creating, skipped=skipped
+    )
+
+
+#: Types Softr computes that are not among its documented read-only types (older ones).
+_COMPUTED_LEGACY_TYPES = frozenset({"BUTTON"})
+
+
+def _forced_fields(instance: Model) -> tuple[list[Field[Any]], tuple[str, ...]]:
+    """The fields ``save(force=True)`` sends, and those it leaves out because the live table
+    says they are read-only (a ``readonly: true`` definition, a computed type behind a
+    ``Raw`` field): Softr would refuse the whole write for one of them."""
+    binding = instance._bind()
+    to_send: list[Field[Any]] = []
+    skipped: list[str] = []
+    for field in instance._meta.writable_fields():
+        live = binding.table_fields.get(field.attname)
+        if live is not None and (live.is_read_only or live.type in _COMPUTED_LEGACY_TYPES):
+            skipped.append(field.attname)
+        else:
+            to_send.append(field)
+    return to_send, tuple(skipped)
 
 
 def refresh(instance: Model) -> None:

@@ -11,6 +11,7 @@ with two sessions never see each other's schema), and refreshed once when the se
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,22 @@ if TYPE_CHECKING:
     from softr_orm.backends.base import BackendSession, FieldDefinition, TableDefinition
     from softr_orm.fields import Field
 
-__all__ = ["Binding", "bind", "check_model", "forget", "resolve_table", "session_database_map"]
+__all__ = [
+    "SCHEMA_RETRY_AFTER",
+    "Binding",
+    "bind",
+    "check_model",
+    "forget",
+    "resolve_table",
+    "session_database_map",
+]
+
+#: Seconds a model's schema failure (a missing table or field) is answered from memory before
+#: the schema is read again: a field put back is seen soon, without a request per query.
+SCHEMA_RETRY_AFTER = 1.0
+
+#: The clock of that back-off (replaceable in tests without touching ``time.monotonic``).
+clock = time.monotonic
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,8 @@ class _SessionSchemaState:
         #: by :func:`bind` (the hot path of ``Model.from_record``). It keeps no model alive that
         #: ``bindings`` does not: each binding refers to its model already (``extra["model"]``).
         self.current: dict[tuple[type, str], Binding] = {}
+        #: (model, database id) -> (clock() at its last schema failure, the failure's message)
+        self.failures: dict[tuple[type, str], tuple[float, str]] = {}
         self._fetch_locks: dict[str, threading.Lock] = {}
         # declared database id -> the id to use through this session (map_databases)
         self.database_map: dict[str, str] = {}
@@ -132,7 +150,15 @@ def resolve_table(session: BackendSession, database_id: str, table: str) -> Tabl
 
 
 def bind(model: type[Any], session: BackendSession) -> Binding:
-    """The binding of ``model`` in ``session``, resolving it on first use."""
+    """The binding of ``model`` in ``session``, resolving it on first use.
+
+    A schema failure (no such table or field) is never cached for good: for
+    :data:`SCHEMA_RETRY_AFTER` seconds it is raised again without a request, then the schema
+    is read afresh, so a field that is back is found.
+
+    Raises:
+        SchemaError: the live table lacks the model's table or one of its fields.
+    """
     state = _state(session)
     declared = model._meta.database
     overrides = database_overrides()
@@ -149,11 +175,23 @@ def bind(model: type[Any], session: BackendSession) -> Binding:
         return cached
     with state.lock:
         cached = state.bindings.get(model, _NO_BINDINGS).get(database_id)
+        failed = state.failures.get(key)
         if cached is not None:
             state.current[key] = cached
             return cached
-    binding = _resolve(model, session)
+    if failed is not None:
+        when, message = failed
+        if clock() - when < SCHEMA_RETRY_AFTER:
+            raise SchemaError(message)
+        forget(model, session)
+    try:
+        binding = _resolve(model, session)
+    except SchemaError as error:
+        with state.lock:
+            state.failures[key] = (clock(), str(error))
+        raise
     with state.lock:
+        state.failures.pop(key, None)
         binding = state.bindings.setdefault(model, {}).setdefault(database_id, binding)
         state.current[key] = binding
         return binding

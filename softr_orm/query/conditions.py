@@ -44,7 +44,7 @@ from softr_orm.backends.tree import (
     substitute_record_id,
 )
 from softr_orm.constants import LOOKUPS
-from softr_orm.errors import FieldError, InvalidValue, UnsupportedLookup
+from softr_orm.errors import FieldError, InvalidValue, QueryError, UnsupportedLookup
 from softr_orm.fields import CreatedAt
 from softr_orm.query.q import Q, QChild
 
@@ -148,7 +148,31 @@ def resolve(
         UnsupportedLookup: a lookup the field's type does not support.
         InvalidValue: a value the field cannot filter on (raised by ``to_filter_value``).
     """
+    depth = q_depth(q)
+    if depth > MAX_Q_DEPTH:
+        raise QueryError(
+            f"{model_name}: the condition is nested {depth} levels deep; at most {MAX_Q_DEPTH} "
+            "are accepted (combine conditions with & and | on one level instead)"
+        )
     return _Resolver(model_name, fields, field_key).node(q)
+
+
+#: The deepest nesting of ``Q`` objects accepted; deeper trees are refused before any
+#: recursion could fail with a bare RecursionError (Softr itself takes far less).
+MAX_Q_DEPTH = 100
+
+
+def q_depth(q: Q) -> int:
+    """How deeply ``q`` nests (1 for a flat ``Q``), counted without recursion."""
+    deepest = 0
+    todo: list[tuple[Q, int]] = [(q, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_Q_DEPTH:
+            return deepest
+        todo.extend((child, depth + 1) for child in node.children if isinstance(child, Q))
+    return deepest
 
 
 class _Resolver:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, Union
 
@@ -59,7 +60,7 @@ class Q:
             else:
                 raise TypeError(
                     "Q() takes Q objects, RawCondition objects, (lookup, value) pairs and "
-                    f"keyword arguments; got {arg!r}"
+                    f"keyword arguments; got {reprlib.repr(arg)}"
                 )
         for key, value in kwargs.items():
             if key == "raw" and isinstance(value, Mapping):

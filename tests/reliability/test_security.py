@@ -271,15 +271,30 @@ class DemoCompany(Model):
 
 
 def test_model_instances_pickle_without_the_key(session: Session) -> None:
-    """A record fetched through a session pickles, and its pickle holds no key."""
+    """A record fetched through a session pickles (design.md promises it), without the key,
+    and comes back equal, with its values and no session inside."""
     company = DemoCompany.objects.using(session).first()
     assert company is not None and company.name
     key = session._api_key.reveal()
-    data = pickle.dumps(company)
+    data = pickle.dumps(company)  # raising here fails the test: instances must pickle
     assert key.encode() not in data
     again = pickle.loads(data)
+    assert type(again) is DemoCompany
     assert again.id == company.id and again.name == company.name
+    assert again.to_dict() == company.to_dict()
+    assert getattr(again, "_session", None) is not session
     assert again._session is None and again._binding is None
+    assert not again.is_dirty  # compared with the saved values it carried along
+    copied = copy.deepcopy(company)
+    assert copied.to_dict() == company.to_dict() and not copied.is_dirty
+    # Once given a session again, it writes like any instance: only what changed.
+    again._session = session
+    again.name = company.name + " (renamed)"
+    assert [f.attname for f in again._changed()] == ["name"]
+    assert again.save().updated == ("name",)
+    assert DemoCompany.objects.using(session).get(id=company.id).name.endswith("(renamed)")
+    again.name = company.name
+    again.save()
 
 
 # --- the key: errors and logs, with real errors and real retries -------------------------------
@@ -567,6 +582,18 @@ def test_record_ids_stay_one_segment(
     session.add_listener(events.append)
     before = len(session.api.list_records(db, tid, limit=200).records)
     emu.clear_request_log()
+    if record_id in (".", ".."):
+        # A dot segment is refused before anything is sent.
+        sent_before = len(events)
+        for action in (
+            lambda: session.api.get_record(db, tid, record_id),
+            lambda: session.api.update_record(db, tid, record_id, {}),
+            lambda: session.api.delete_record(db, tid, record_id),
+        ):
+            assert isinstance(caught(action), ValueError)
+        assert len(events) == sent_before
+        assert emu.request_log() == []
+        return
     for action in (
         lambda: session.api.get_record(db, tid, record_id),
         lambda: session.api.update_record(db, tid, record_id, {}),
@@ -582,7 +609,7 @@ def test_record_ids_stay_one_segment(
         segments = _segments(event.path)
         assert segments[:-1] == prefix  # nothing but the id, and the id is one segment
         assert unquote(segments[-1]) == record_id
-        assert "." not in segments[-1]  # a dot segment is impossible on the wire
+        assert segments[-1] not in (".", "..")  # a dot segment is impossible on the wire
     # The emulator logs what reached a handler, with the decoded path: the raw id under the
     # records route. An id holding "/" matches no route at all (werkzeug decodes %2F before
     # routing), so no handler runs and nothing is logged; either way the answer was 404.
@@ -620,13 +647,16 @@ def test_traversal_to_a_real_record_never_lands(
         ):
             exc = caught(action)
             assert isinstance(exc, errors.NotFound), (record_id, exc)
-    for table_id in (f"{companies}/../{contacts}", "..", f"../../databases/{db}"):
+    for table_id in (f"{companies}/../{contacts}", f"../../databases/{db}"):
         exc = caught(lambda tid=table_id: session.api.get_table(db, tid))
         assert isinstance(exc, errors.NotFound), table_id
-    for database_id in ("..", "../databases", f"{db}/tables/.."):
+    for database_id in ("../databases", f"{db}/tables/.."):
         exc = caught(lambda did=database_id: session.database(did))
         assert isinstance(exc, (errors.NotFound, errors.Forbidden)), database_id
         assert exc.status in (403, 404)
+    # A bare dot segment is refused before any request.
+    assert isinstance(caught(lambda: session.api.get_table(db, "..")), ValueError)
+    assert isinstance(caught(lambda: session.database("..")), ValueError)
     assert all(entry["status"] in (403, 404) for entry in emu.request_log())
     again = session.api.get_record(db, contacts, real_id)
     assert again["fields"] == real["fields"]

@@ -12,7 +12,8 @@ field first, see there) and the ``iter_*`` paginators.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from softr_orm import constants
@@ -31,10 +32,9 @@ from softr_orm.backends.softr.wire import (
     Record,
     RecordPage,
     UnexpectedResponse,
-    read_list,
     read_object,
     read_page,
-    read_record,
+    require_record,
     unwrap,
 )
 from softr_orm.errors import NotFound
@@ -113,10 +113,12 @@ class SoftrAPI(UsersEndpoints):
         params: Mapping[str, str | int | bool | None] | None = None,
         body: Any = _OMIT,
         kind: Kind | None = None,
+        expect: Callable[[Any], Any] | str | None = None,
     ) -> Any:
-        if body is _OMIT:
-            return self.session.request(method, path, params=params, kind=kind)
-        return self.session.request(method, path, params=params, json=body, kind=kind)
+        if isinstance(expect, str):  # the name of the one object the answer must hold
+            expect = functools.partial(read_object, what=expect)
+        extra = {} if body is _OMIT else {"json": body}
+        return self.session.request(method, path, params=params, kind=kind, expect=expect, **extra)
 
     # --- databases ----------------------------------------------------------------------
 
@@ -124,10 +126,14 @@ class SoftrAPI(UsersEndpoints):
     def _db(database_id: str) -> tuple[str, ...]:
         return ("databases", _id(database_id, "database_id"))
 
+    def _list_all(self, path: Sequence[str], what: str) -> list[Mapping[str, Any]]:
+        expect = functools.partial(pagination.list_page, what=what)  # see paging.list_all
+        fetch = functools.partial(self._call, "GET", path, expect=expect)
+        return pagination.list_all(lambda params: fetch(params=params), what)
+
     def list_databases(self) -> list[Database]:
-        """``GET /databases``: every database the token can reach (not paged)."""
-        body = self._call("GET", ("databases",))
-        return [Database.from_api(d, api=self) for d in read_list(body, "databases")]
+        """``GET /databases``: every database the token can reach, through every page."""
+        return [Database.from_api(d, api=self) for d in self._list_all(("databases",), "databases")]
 
     def create_database(
         self, workspace_id: str, name: str, *, description: str | None = None
@@ -136,13 +142,13 @@ class SoftrAPI(UsersEndpoints):
         payload: dict[str, Any] = {"workspaceId": _id(workspace_id, "workspace_id"), "name": name}
         if description is not None:
             payload["description"] = description
-        body = self._call("POST", ("databases",), body=payload)
-        return Database.from_api(read_object(body, "a database"), api=self)
+        body = self._call("POST", ("databases",), body=payload, expect="a database")
+        return Database.from_api(body, api=self)
 
     def get_database(self, database_id: str) -> Database:
         """``GET /databases/{databaseId}``."""
-        body = self._call("GET", self._db(database_id))
-        return Database.from_api(read_object(body, "a database"), api=self)
+        body = self._call("GET", self._db(database_id), expect="a database")
+        return Database.from_api(body, api=self)
 
     def update_database(
         self, database_id: str, *, name: str | None = None, description: str | None = None
@@ -152,8 +158,9 @@ class SoftrAPI(UsersEndpoints):
         Raises:
             ValueError: neither ``name`` nor ``description`` was given.
         """
-        body = self._call("PUT", self._db(database_id), body=_changes(name, description))
-        return Database.from_api(read_object(body, "a database"), api=self)
+        changes = _changes(name, description)
+        body = self._call("PUT", self._db(database_id), body=changes, expect="a database")
+        return Database.from_api(body, api=self)
 
     def delete_database(self, database_id: str, *, force: bool | None = None) -> None:
         """``DELETE /databases/{databaseId}``: ``force=true`` also drops its tables.
@@ -170,11 +177,9 @@ class SoftrAPI(UsersEndpoints):
         return (*cls._db(database_id), "tables", _id(table_id, "table_id"))
 
     def list_tables(self, database_id: str) -> list[Table]:
-        """``GET /databases/{databaseId}/tables``: every table with its fields (not paged)."""
-        body = self._call("GET", (*self._db(database_id), "tables"))
-        return [
-            Table.from_api(t, api=self, database_id=database_id) for t in read_list(body, "tables")
-        ]
+        """``GET /databases/{databaseId}/tables``: every table with its fields, every page."""
+        listed = self._list_all((*self._db(database_id), "tables"), "tables")
+        return [Table.from_api(t, api=self, database_id=database_id) for t in listed]
 
     def create_table(
         self,
@@ -205,13 +210,14 @@ class SoftrAPI(UsersEndpoints):
         specs = [_field_spec(f) for f in fields]
         if specs:
             payload["fields"] = specs
-        body = self._call("POST", (*self._db(database_id), "tables"), body=payload)
-        return Table.from_api(read_object(body, "a table"), api=self, database_id=database_id)
+        path = (*self._db(database_id), "tables")
+        body = self._call("POST", path, body=payload, expect="a table")
+        return Table.from_api(body, api=self, database_id=database_id)
 
     def get_table(self, database_id: str, table_id: str) -> Table:
         """``GET /databases/{databaseId}/tables/{tableId}``: the schema call worth caching."""
-        body = self._call("GET", self._table(database_id, table_id))
-        return Table.from_api(read_object(body, "a table"), api=self, database_id=database_id)
+        body = self._call("GET", self._table(database_id, table_id), expect="a table")
+        return Table.from_api(body, api=self, database_id=database_id)
 
     def update_table(
         self,
@@ -227,17 +233,18 @@ class SoftrAPI(UsersEndpoints):
             ValueError: neither ``name`` nor ``description`` was given.
         """
         path = self._table(database_id, table_id)
-        body = self._call("PUT", path, body=_changes(name, description))
-        return Table.from_api(read_object(body, "a table"), api=self, database_id=database_id)
+        body = self._call("PUT", path, body=_changes(name, description), expect="a table")
+        return Table.from_api(body, api=self, database_id=database_id)
 
     def delete_table(self, database_id: str, table_id: str, *, force: bool | None = None) -> None:
         """``DELETE .../tables/{tableId}``; ``force`` as in :meth:`delete_database`."""
         self._call("DELETE", self._table(database_id, table_id), params={"force": force})
 
     def list_views(self, database_id: str, table_id: str) -> list[View]:
-        """``GET .../tables/{tableId}/views``: the saved views (read-only in the API)."""
-        body = self._call("GET", (*self._table(database_id, table_id), "views"))
-        return [View.from_api(v) for v in read_list(body, "views")]
+        """``GET .../tables/{tableId}/views``: the saved views (read-only in the API), every
+        page."""
+        listed = self._list_all((*self._table(database_id, table_id), "views"), "views")
+        return [View.from_api(v) for v in listed]
 
     # --- fields -------------------------------------------------------------------------
 
@@ -264,13 +271,14 @@ class SoftrAPI(UsersEndpoints):
             payload["options"] = copy.deepcopy(dict(options))
         if ai_options is not None:
             payload["aiOptions"] = _ai(ai_options)
-        body = self._call("POST", (*self._table(database_id, table_id), "fields"), body=payload)
-        return TableField.from_api(read_object(body, "a field"))
+        path = (*self._table(database_id, table_id), "fields")
+        body = self._call("POST", path, body=payload, expect="a field")
+        return TableField.from_api(body)
 
     def get_field(self, database_id: str, table_id: str, field_id: str) -> TableField:
         """``GET .../fields/{fieldId}``."""
-        body = self._call("GET", self._field(database_id, table_id, field_id))
-        return TableField.from_api(read_object(body, "a field"))
+        body = self._call("GET", self._field(database_id, table_id, field_id), expect="a field")
+        return TableField.from_api(body)
 
     def update_field(
         self,
@@ -313,8 +321,8 @@ class SoftrAPI(UsersEndpoints):
         }
         if ai_options is not None:
             payload["aiOptions"] = _ai(ai_options)
-        body = self._call("PUT", path, body=payload)
-        return TableField.from_api(read_object(body, "a field"))
+        body = self._call("PUT", path, body=payload, expect="a field")
+        return TableField.from_api(body)
 
     def delete_field(self, database_id: str, table_id: str, field_id: str) -> None:
         """``DELETE .../fields/{fieldId}`` (no ``force`` parameter exists here)."""
@@ -353,8 +361,9 @@ class SoftrAPI(UsersEndpoints):
         }
         if view_id is not None:
             params["viewId"] = _id(view_id, "view_id")
-        body = self._call("GET", self._records(database_id, table_id), params=params)
-        return read_page(body, offset, limit)
+        path = self._records(database_id, table_id)
+        expect = lambda body: read_page(body, offset, limit)  # noqa: E731
+        return self._call("GET", path, params=params, expect=expect)  # type: ignore[no-any-return]
 
     def create_record(
         self,
@@ -366,10 +375,13 @@ class SoftrAPI(UsersEndpoints):
     ) -> Record:
         """``POST .../records`` with ``{"fields": {fieldId: value}}``; never retried blindly."""
         path = self._records(database_id, table_id)
-        body = self._call(
-            "POST", path, params={"fieldNames": field_names}, body={"fields": dict(fields)}
+        return self._call(  # type: ignore[no-any-return]
+            "POST",
+            path,
+            params={"fieldNames": field_names},
+            body={"fields": dict(fields)},
+            expect=require_record,
         )
-        return read_record(read_object(body, "a record"))
 
     def search_records(
         self,
@@ -398,18 +410,22 @@ class SoftrAPI(UsersEndpoints):
                 limit = paging["limit"] = clamp_limit(paging["limit"], "paging.limit")
             payload["paging"] = paging
         path = (*self._records(database_id, table_id), "search")
-        answer = self._call(
-            "POST", path, params={"fieldNames": field_names}, body=payload, kind="read"
+        return self._call(  # type: ignore[no-any-return]
+            "POST",
+            path,
+            params={"fieldNames": field_names},
+            body=payload,
+            kind="read",
+            expect=lambda answer: read_page(answer, offset, limit),
         )
-        return read_page(answer, offset, limit)
 
     def get_record(
         self, database_id: str, table_id: str, record_id: str, *, field_names: bool = False
     ) -> Record:
         """``GET .../records/{recordId}``."""
         path = (*self._records(database_id, table_id), _id(record_id, "record_id"))
-        body = self._call("GET", path, params={"fieldNames": field_names})
-        return read_record(read_object(body, "a record"))
+        expect = lambda body: require_record(body, record_id)  # noqa: E731
+        return self._call("GET", path, params={"fieldNames": field_names}, expect=expect)  # type: ignore[no-any-return]
 
     def update_record(
         self,
@@ -422,10 +438,13 @@ class SoftrAPI(UsersEndpoints):
     ) -> Record:
         """``PATCH .../records/{recordId}``: only the given fields change; returns the record."""
         path = (*self._records(database_id, table_id), _id(record_id, "record_id"))
-        body = self._call(
-            "PATCH", path, params={"fieldNames": field_names}, body={"fields": dict(fields)}
+        return self._call(  # type: ignore[no-any-return]
+            "PATCH",
+            path,
+            params={"fieldNames": field_names},
+            body={"fields": dict(fields)},
+            expect=lambda body: require_record(body, record_id),
         )
-        return read_record(read_object(body, "a record"))
 
     def delete_record(
         self, database_id: str, table_id: str, record_id: str, *, missing_ok: bool = False

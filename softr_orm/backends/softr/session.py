@@ -21,6 +21,7 @@ from softr_orm.backends.base import BackendSession
 from softr_orm.backends.defaults import configure, default_session  # noqa: F401
 from softr_orm.backends.softr.backend import SoftrBackend
 from softr_orm.constants import API_KEY_HEADER, DATABASE_API_URL, USERS_API_URL
+from softr_orm.http.deadline import DEFAULT_MAX_RESPONSE_BYTES
 from softr_orm.http.ratelimit import RateLimits
 from softr_orm.http.retry import RetryPolicy
 from softr_orm.http.session import DEFAULT_READ_TIMEOUT
@@ -69,6 +70,11 @@ class Session(BackendSession):
             stops at 2 (softr-api.md §3.3); raise it only if your Softr accepts deeper filters.
         sort_key: the search body's key for sorting: ``"sorting"`` as Softr's guide and n8n
             node send it, or ``"sort"`` as its OpenAPI file names it (softr-api.md §8.2).
+        max_response_bytes: answers larger than this (default 64 MiB, counted after
+            decompression) raise :class:`~softr_orm.errors.ResponseTooLarge` unread.
+        allowed_hosts: hosts other than Softr's (``*.softr.io``) and loopback that may receive
+            the key without an :class:`~softr_orm.errors.UntrustedHostWarning` (also read
+            from ``SOFTR_ALLOWED_HOSTS``, comma-separated, by :meth:`from_env`).
 
     Raises:
         ConfigurationError: a missing key, an ``http://`` URL to a non-loopback host, a bad
@@ -76,6 +82,7 @@ class Session(BackendSession):
     """
 
     _public_name = "softr_orm.Session"
+    trusted_host_suffixes = ("softr.io",)
     text_apis = frozenset({"users"})  # the Users API's answers are undocumented; some are text
 
     def __init__(
@@ -93,6 +100,8 @@ class Session(BackendSession):
         sleep: Callable[[float], None] = time.sleep,
         max_filter_depth: int = 2,
         sort_key: str = "sorting",
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        allowed_hosts: Sequence[str] | None = None,
     ) -> None:
         secret = Secret(clean_key(api_key, _NO_KEY))
         if max_filter_depth < 0:
@@ -120,6 +129,8 @@ class Session(BackendSession):
             clock=clock,
             sleep=sleep,
             service="Softr",
+            max_response_bytes=max_response_bytes,
+            allowed_hosts=allowed_hosts,
         )
 
     @property
@@ -138,8 +149,9 @@ class Session(BackendSession):
 
         Reads ``SOFTR_API_KEY`` or ``SOFTR_API_KEY_FILE`` (a file whose stripped contents are
         the key; if both are set they must hold the same key), ``SOFTR_BASE_URL``,
-        ``SOFTR_USERS_BASE_URL`` and ``SOFTR_RATE_LIMIT_URL`` (a Redis URL: a rate budget
-        shared by every process, see ``rate_limit``). Empty variables count as unset.
+        ``SOFTR_USERS_BASE_URL``, ``SOFTR_RATE_LIMIT_URL`` (a Redis URL: a rate budget shared
+        by every process, see ``rate_limit``) and ``SOFTR_ALLOWED_HOSTS`` (comma-separated).
+        Empty variables count as unset.
 
         Raises:
             ConfigurationError: no key, an unreadable key file, or two different keys.
@@ -155,6 +167,9 @@ class Session(BackendSession):
             value = (env.get(variable) or "").strip()
             if value and name not in kwargs:
                 kwargs[name] = value
+        hosts = [h.strip() for h in (env.get("SOFTR_ALLOWED_HOSTS") or "").split(",") if h.strip()]
+        if hosts and "allowed_hosts" not in kwargs:
+            kwargs["allowed_hosts"] = hosts
         return cls(**kwargs)
 
     # --- the ORM's view of this session ---------------------------------------------------

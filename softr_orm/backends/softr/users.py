@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from softr_orm import constants
 from softr_orm.backends.softr.resources import parse_timestamp
-from softr_orm.errors import NotFound
+from softr_orm.errors import ConfigurationError, NotFound
+from softr_orm.http.util import has_control_characters
 
 if TYPE_CHECKING:
     from softr_orm.backends.softr.endpoints import SoftrAPI
@@ -37,11 +38,30 @@ _HOST = re.compile(r"^[^\s/?#@\\:]+(:[0-9]{1,5})?$")
 
 
 def _domain(domain: str, what: str = "domain") -> str:
-    if not isinstance(domain, str) or not _HOST.match(domain):
-        raise ValueError(
+    """The domain as it goes into a header and a URL: checked, and IDNA-encoded when it is not
+    ASCII (``例え.softr.app`` -> ``xn--r8jz45g.softr.app``), before any request is built.
+
+    Raises:
+        ConfigurationError: (a ValueError) not a bare host name, or not encodable as IDNA.
+    """
+    if (
+        not isinstance(domain, str)
+        or not _HOST.match(domain)
+        or has_control_characters(domain)
+    ):
+        raise ConfigurationError(
             f"{what} must be a bare host name such as 'myapp.softr.app', got {domain!r}"
         )
-    return domain
+    if domain.isascii():
+        return domain
+    host, colon, port = domain.partition(":")
+    try:
+        encoded = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ConfigurationError(
+            f"{what} {domain!r} is not a valid internationalised host name"
+        ) from None
+    return encoded + colon + port
 
 
 def _email(email: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any, cast
 from dateutil import parser as _dateparser
 
 from softr_orm.backends.base import Record, RecordPage
-from softr_orm.errors import SoftrError
+from softr_orm.errors import UnexpectedResponse
 
 __all__ = [
     "Record",
@@ -34,12 +34,9 @@ __all__ = [
     "read_object",
     "read_page",
     "read_record",
+    "require_record",
     "unwrap",
 ]
-
-
-class UnexpectedResponse(SoftrError, ValueError):
-    """Softr answered 2xx with a body of the wrong shape (e.g. an object where a list belongs)."""
 
 
 # --- lenient readers ---------------------------------------------------------------------
@@ -129,29 +126,76 @@ def unwrap(body: Any) -> Any:
 
 
 def read_object(body: Any, what: str) -> Mapping[str, Any]:
-    """The enveloped object of a single-object answer."""
+    """The enveloped object of a single-object answer; it must have an id (a non-empty str).
+
+    Raises:
+        UnexpectedResponse: no object, or an object without an id.
+    """
     data = unwrap(body)
     if not isinstance(data, Mapping):
         raise UnexpectedResponse(f"expected {what} object, got {type(data).__name__}")
+    _require_id(data, what)
     return data
 
 
+def _require_id(data: Mapping[str, Any], what: str) -> None:
+    value = data.get("id")
+    if not isinstance(value, str) or not value:
+        raise UnexpectedResponse(f"expected {what} with an id, got id={value!r}")
+
+
 def read_list(body: Any, what: str) -> list[Mapping[str, Any]]:
-    """The enveloped objects of a list answer (``[]`` for a null ``data``)."""
+    """The enveloped objects of a list answer.
+
+    An empty body (204, or nothing at all), a ``data`` that is not a list, and items that are
+    not objects are refused: counting them as "no results" would be a silent wrong answer.
+    """
+    if body is None:
+        raise UnexpectedResponse(f"expected a list of {what}, got an empty answer")
     data = unwrap(body)
-    if data is None:
-        return []
     if not isinstance(data, list):
         raise UnexpectedResponse(f"expected a list of {what}, got {type(data).__name__}")
-    return [item for item in data if isinstance(item, Mapping)]
+    for item in data:
+        if not isinstance(item, Mapping):
+            raise UnexpectedResponse(
+                f"expected a list of {what}, got an item that is {type(item).__name__}"
+            )
+        _require_id(item, f"each of the {what}")
+    return data
 
 
 def read_record(data: Mapping[str, Any]) -> Record:
-    """A record dict with ``fields`` guaranteed to be a dict (missing/null values are absent)."""
+    """A record dict with ``fields`` guaranteed to be a dict (missing/null values are absent).
+
+    Raises:
+        UnexpectedResponse: the record has no id (a string), or ``fields`` is not an object.
+    """
     record = dict(data)
-    if not isinstance(record.get("fields"), dict):
+    record_id = record.get("id")
+    if not isinstance(record_id, str) or not record_id:
+        raise UnexpectedResponse(f"expected a record with an id, got id={record_id!r}")
+    fields = record.get("fields")
+    if fields is None:
         record["fields"] = {}
+    elif not isinstance(fields, dict):
+        raise UnexpectedResponse(
+            f"record {record_id}: expected its fields as an object, got {type(fields).__name__}"
+        )
     return cast(Record, record)
+
+
+def require_record(body: Any, record_id: str | None = None) -> Record:
+    """The record of a single-record answer; with ``record_id``, it must be that record.
+
+    Raises:
+        UnexpectedResponse: no record, a record without an id, or another record than asked.
+    """
+    record = read_record(read_object(body, "a record"))
+    if record_id is not None and record["id"] != record_id:
+        raise UnexpectedResponse(
+            f"asked for record {record_id}, the answer holds record {record['id']}"
+        )
+    return record
 
 
 def _int_or(value: Any, default: int) -> int:
@@ -160,15 +204,34 @@ def _int_or(value: Any, default: int) -> int:
 
 def read_page(body: Any, offset: int, limit: int) -> RecordPage:
     """A :class:`RecordPage` from a list/search answer; ``offset``/``limit`` fill a missing
-    ``metadata`` (then ``total`` is ``None``)."""
+    ``metadata`` (then ``total`` is ``None``).
+
+    Raises:
+        UnexpectedResponse: an empty answer, records without ids, more records than ``limit``,
+            a page from another ``offset`` than asked (a server that ignores ``offset``), a
+            ``total`` that is negative or smaller than the records already seen.
+    """
     records = [read_record(r) for r in read_list(body, "records")]
+    if len(records) > limit:
+        raise UnexpectedResponse(f"asked for {limit} records, got {len(records)}")
     meta = body.get("metadata") if isinstance(body, Mapping) else None
     if not isinstance(meta, Mapping):
         return RecordPage(records=records, offset=offset, limit=limit, total=None)
     total = meta.get("total")
+    total = total if isinstance(total, int) and not isinstance(total, bool) else None
+    answered_offset = _int_or(meta.get("offset"), offset)
+    if answered_offset != offset:
+        raise UnexpectedResponse(
+            f"asked for the page at offset {offset}, got the page at offset {answered_offset} "
+            "(the server ignores offset?)"
+        )
+    if total is not None and (total < 0 or (records and total < offset + len(records))):
+        raise UnexpectedResponse(
+            f"a total of {total} cannot hold {len(records)} records at offset {offset}"
+        )
     return RecordPage(
         records=records,
-        offset=_int_or(meta.get("offset"), offset),
+        offset=answered_offset,
         limit=_int_or(meta.get("limit"), limit),
-        total=total if isinstance(total, int) and not isinstance(total, bool) else None,
+        total=total,
     )

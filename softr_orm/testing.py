@@ -22,6 +22,12 @@ Fixtures:
     A :class:`softr_orm.Session` on ``softr_emulator`` (no client-side rate limiting), set as
     the default session for the test (so ``Contact.objects.count()`` just works) and restored
     afterwards. ``softr_session_options`` adds Session keyword arguments.
+``softr_create_tables``
+    ``softr_create_tables(Contact, Company)`` creates, on ``softr_emulator``, the database and
+    tables that your model classes declare, with their own ids (``Meta.database``,
+    ``Meta.table``, pinned ``field_id=``) and a RECORD_ID field each, so the models bind
+    unchanged (see ``Emulator.create_tables_for``). Returns the Table objects. Pass
+    ``{"seed": None}`` as ``softr_emulator_options`` if the demo CRM is not wanted.
 ``softr_max_requests``
     ``with softr_max_requests(3): ...`` fails the test as soon as the block makes a 4th HTTP
     request (retries count: they are requests) on ``softr_session`` (when the test uses it),
@@ -47,6 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RequestBudget",
+    "softr_create_tables",
     "softr_emulator",
     "softr_emulator_options",
     "softr_max_requests",
@@ -119,6 +126,20 @@ def softr_emulator(
             emulator.seed(seed)
     _used.add(emulator)
     return emulator
+
+
+@pytest.fixture
+def softr_create_tables(softr_emulator: Emulator) -> Callable[..., list[dict[str, Any]]]:
+    """``softr_create_tables(*models)``: your models' tables on ``softr_emulator``, by their ids.
+
+    The database, tables and fields are created with the ids your models declare, so a test
+    uses the app's own models unchanged; calling it again for the same models changes nothing.
+    """
+
+    def create(*models: Any) -> list[dict[str, Any]]:
+        return softr_emulator.create_tables_for(*models)
+
+    return create
 
 
 # --- the session -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Any
 from softr_orm.constants import MAX_BODY_BYTES
 
 from .httpserver import HttpServer
+from .modeltables import create_tables_for
 from .softr import EmulatorApp
 from .softr.errors import HttpError, error_body
 from .softr.faults import FAULT_KINDS, DropConnection, FaultConfig, FaultInjector
@@ -272,6 +273,20 @@ class Emulator:
                 return [rec.id for rec in created]
             reader = Reader(self.store)
             return [record_api(reader, table, rec) for rec in created]
+
+    def create_tables_for(self, *models: Any) -> list[dict[str, Any]]:
+        """Create the database and tables that model classes declare, with their own ids.
+
+        ``Meta.database`` (created when missing), ``Meta.table`` (an id is kept, a name
+        names the table), every field with its type and pinned ``field_id``, a RECORD_ID
+        field, links to the linked models' tables (created too). Tables that exist already
+        are completed, never duplicated. Models are read by duck typing: the emulator imports
+        no client code. Returns the Table objects as the API shows them.
+        See :mod:`softr_orm.emulator.modeltables`.
+        """
+        tables = create_tables_for(self.store, models, self.workspace_id)
+        with self.store.lock:
+            return [table_api(table) for table in tables]
 
     def create_workspace(self, name: str = "Workspace") -> str:
         """A new workspace (the default token does not reach it); returns its id."""

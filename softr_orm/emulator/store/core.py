@@ -191,9 +191,19 @@ class Store(Catalog):
 
     # --- tables -----------------------------------------------------------------------------
 
-    def create_table(self, database_id: str, body: Mapping[str, Any]) -> TableState:
+    def create_table(
+        self,
+        database_id: str,
+        body: Mapping[str, Any],
+        *,
+        table_id: str | None = None,
+        field_ids: Mapping[str, str] | None = None,
+    ) -> TableState:
         """Create a table from a createTable body; the first field (or ``primaryFieldName``)
         becomes the primary field. Fields are added one by one, so a failure leaves no table.
+
+        ``table_id`` and ``field_ids`` (field name -> id) pin ids instead of drawing them, for
+        tables that must match a model's declared ids (``Emulator.create_tables_for``).
         """
         with self.lock:
             db = self.database(database_id)
@@ -214,9 +224,11 @@ class Store(Catalog):
             ):
                 definitions.insert(0, {"name": primary_name, "type": "SINGLE_LINE_TEXT"})
             taken = {t for d in self.databases.values() for t in d.tables}
+            if table_id is not None and table_id in taken:
+                raise StoreError("CONSTRAINT_VIOLATION", f"table '{table_id}' already exists")
             now = self.now()
             table = TableState(
-                id=self.unique_id(self.ids.table_id, taken),
+                id=table_id or self.unique_id(self.ids.table_id, taken),
                 database_id=db.id,
                 name=name,
                 description=_description(body),
@@ -244,7 +256,10 @@ class Store(Catalog):
                 db.tables[table.id] = table
                 try:
                     for definition in definitions:
-                        created = self.fields.add(table, definition, save=False)
+                        pinned = None
+                        if field_ids and isinstance(definition, dict):
+                            pinned = field_ids.get(str(definition.get("name")))
+                        created = self.fields.add(table, definition, save=False, field_id=pinned)
                         if not table.primary_field_id and (
                             primary_name is None or created["name"] == primary_name
                         ):

@@ -152,7 +152,7 @@ def _type_options(
     if type_ == "text":
         return {"text_default": ""}
     if type_ == "long_text":
-        return {"long_text_enable_rich_text": False}
+        return {"long_text_enable_rich_text": None}
     if type_ == "number":
         return number_options(definition)
     if type_ == "rating":
@@ -172,14 +172,24 @@ def _type_options(
     if type_ == "single_select":
         return {"select_options": _select_options(definition), "single_select_default": None}
     if type_ == "multiple_select":
-        return {"select_options": _select_options(definition), "multiple_select_default": []}
+        return {"select_options": _select_options(definition), "multiple_select_default": None}
     if type_ == "link_row":
         target = database.tables.get(options.get("linkedTableId", ""))
         inverse = options.get("inverseLinkFieldId")
+        target_id = target.seq if target is not None else None
+        related = int_id(inverse) if inverse else None
+        primary = None if target is None else target.fields.get(target.primary_field_id)
         return {
-            "link_row_table_id": target.seq if target is not None else None,
-            "link_row_related_field_id": int_id(inverse) if inverse else None,
+            "link_row_table_id": target_id,
+            "link_row_related_field_id": related,
+            "link_row_table": target_id,
+            "link_row_related_field": related,
             "link_row_limit_selection_view_id": None,
+            "link_row_table_primary_field": (
+                field_object(target, database, primary, 0)
+                if target is not None and primary is not None
+                else None
+            ),
             "link_row_multiple_relationships": bool(definition.get("allowMultipleEntries")),
         }
     if type_ == "formula":

@@ -380,10 +380,10 @@ def _filter(item: Any, lookup: FieldLookup) -> Predicate | None:
     text = str(value).strip()
     found = lookup(item["field"])
     if found is None:
+        # Baserow names the field by its id, which a name lookup leaves None.
+        shown = item["field"] if isinstance(item["field"], int) else None
         raise BaserowError(
-            400,
-            "ERROR_FILTER_FIELD_NOT_FOUND",
-            f"The field {item['field']} was not found in the table.",
+            400, "ERROR_FILTER_FIELD_NOT_FOUND", f"The field {shown} was not found in the table."
         )
     definition, ftype = found
     type_ = item["type"]

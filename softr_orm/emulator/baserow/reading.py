@@ -125,6 +125,8 @@ class RowReader:
             return value if source == "DATE" else _instant(value)
         if type_ in ("created_on", "last_modified"):
             return _instant(value)
+        if type_ == "autonumber":
+            return value
         if type_ == "single_select":
             return _option(value) if isinstance(value, dict) else None
         if type_ == "multiple_select":

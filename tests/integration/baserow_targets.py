@@ -10,13 +10,20 @@ server's ids, so a test can phrase one request for both.
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
+import re
 import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
+
+from softr_orm.emulator import Emulator
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path("shared") / "baserow" / "baserow.sh"
@@ -260,3 +267,95 @@ def build_emulated(emu: Any) -> Target:
     answer = target.request("GET", f"/api/database/fields/table/{target.tables['Items']}/")
     target.options = _option_ids(answer.json())
     return target
+
+
+# --- fixtures and comparison helpers --------------------------------------------------------
+
+_suffix = itertools.count(1)
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+Scenario = Callable[[Target], Any]
+#: Fields whose values are the server's clock.
+TIMESTAMP_FIELDS = ("Created",)
+
+
+def baserow_env_or_skip() -> dict[str, str] | None:
+    """The real server's variables, or None (a failure when SOFTR_ORM_REQUIRE_BASEROW=1)."""
+    env, reason = real_baserow_env()
+    if env is None and os.environ.get("SOFTR_ORM_REQUIRE_BASEROW") == "1":
+        pytest.fail(f"SOFTR_ORM_REQUIRE_BASEROW=1 but {reason}")
+    return env
+
+
+def targets_for(emulator: Emulator, env: dict[str, str] | None) -> Iterator[list[Target]]:
+    made = [build_emulated(emulator)]
+    created: list[int] = []
+    if env is not None:
+        real, created = build_real(env, f"h8-{os.getpid()}-{next(_suffix)}")
+        made.append(real)
+    try:
+        yield made
+    finally:
+        if env is not None:
+            drop_real(env, created)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def normalise(value: Any) -> Any:
+    """Ids that differ by server become markers; timestamps ``<ts>``; paging URLs their query."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key in ("next", "previous") and isinstance(item, str):
+                out[key] = item.split("?", 1)[1] if "?" in item else ""
+            elif key in TIMESTAMP_FIELDS and isinstance(item, str) and _TIMESTAMP.match(item):
+                out[key] = "<ts>"
+            elif key in (
+                "table_id",
+                "database_id",
+                "workspace_id",
+                "link_row_table_id",
+                "link_row_table",
+            ) and isinstance(item, int):
+                out[key] = "<id>"
+            else:
+                out[key] = normalise(item)
+        if set(out) == {"id", "value", "color"}:
+            out["id"] = "<option>"
+        return out
+    if isinstance(value, list):
+        return [normalise(item) for item in value]
+    return value
+
+
+def outcome(answer: Any) -> Any:
+    """Status and normalised body of a response."""
+    body = answer.json() if answer.content else None
+    return answer.status_code, normalise(body)
+
+
+def same(targets: list[Target], scenario: Scenario) -> Any:
+    """Run ``scenario`` on every target; the answers must agree. Returns the emulator's."""
+    results = [scenario(target) for target in targets]
+    for target, result in zip(targets[1:], results[1:], strict=True):
+        assert results[0] == result, f"emulator != {target.name}:\n{results[0]!r}\n{result!r}"
+    return results[0]
+
+
+def names(target: Target, query: dict[str, Any]) -> tuple[int, Any]:
+    params = {"user_field_names": "true", **query}
+    answer = target.request("GET", target.rows(), params=params)
+    if answer.status_code != 200:
+        return answer.status_code, answer.json().get("error")
+    return 200, [row["id"] for row in answer.json()["results"]]
+
+
+def tree(kind: str, *filters: tuple[str, str, str], groups: list[Any] | None = None) -> str:
+    return json.dumps(
+        {
+            "filter_type": kind,
+            "filters": [{"field": f, "type": t, "value": v} for f, t, v in filters],
+            "groups": groups or [],
+        }
+    )

@@ -10,34 +10,31 @@ instead of skipping when ``SOFTR_ORM_REQUIRE_BASEROW=1``.
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from baserow_targets import Target, build_emulated, build_real, drop_real, real_baserow_env
+from baserow_targets import (
+    Target,
+    baserow_env_or_skip,
+    names,
+    normalise,
+    outcome,
+    same,
+    targets_for,
+    tree,
+)
 
 from softr_orm.emulator import Emulator
 
 pytestmark = pytest.mark.integration
 
-_suffix = itertools.count(1)
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
-
-Scenario = Callable[[Target], Any]
-#: Fields whose values are the server's clock.
-TIMESTAMP_FIELDS = ("Created",)
-
 
 @pytest.fixture(scope="session")
 def baserow_env() -> dict[str, str] | None:
-    env, reason = real_baserow_env()
-    if env is None and os.environ.get("SOFTR_ORM_REQUIRE_BASEROW") == "1":
-        pytest.fail(f"SOFTR_ORM_REQUIRE_BASEROW=1 but {reason}")
-    return env
+    """The real Baserow, or None: then only the emulator half runs."""
+    return baserow_env_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -46,94 +43,13 @@ def emulator() -> Iterator[Emulator]:
         yield emu
 
 
-def _targets(emulator: Emulator, env: dict[str, str] | None) -> Iterator[list[Target]]:
-    made = [build_emulated(emulator)]
-    created: list[int] = []
-    if env is not None:
-        real, created = build_real(env, f"h8-{os.getpid()}-{next(_suffix)}")
-        made.append(real)
-    try:
-        yield made
-    finally:
-        if env is not None:
-            drop_real(env, created)
-
-
 @pytest.fixture(scope="module")
 def readers(emulator: Emulator, baserow_env: dict[str, str] | None) -> Iterator[list[Target]]:
     """Tables holding the dataset below; tests only read them."""
-    for targets in _targets(emulator, baserow_env):
+    for targets in targets_for(emulator, baserow_env):
         for target in targets:
             _load_dataset(target)
         yield targets
-
-
-@pytest.fixture(scope="module")
-def writers(emulator: Emulator, baserow_env: dict[str, str] | None) -> Iterator[list[Target]]:
-    """Tables that tests write to (always on both servers, in the same order)."""
-    yield from _targets(emulator, baserow_env)
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-def normalise(value: Any) -> Any:
-    """Ids that differ by server become markers; timestamps ``<ts>``; paging URLs their query."""
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if key in ("next", "previous") and isinstance(item, str):
-                out[key] = item.split("?", 1)[1] if "?" in item else ""
-            elif key in TIMESTAMP_FIELDS and isinstance(item, str) and _TIMESTAMP.match(item):
-                out[key] = "<ts>"
-            elif key in (
-                "table_id",
-                "database_id",
-                "workspace_id",
-                "link_row_table_id",
-                "link_row_table",
-            ) and isinstance(item, int):
-                out[key] = "<id>"
-            else:
-                out[key] = normalise(item)
-        if set(out) == {"id", "value", "color"}:
-            out["id"] = "<option>"
-        return out
-    if isinstance(value, list):
-        return [normalise(item) for item in value]
-    return value
-
-
-def outcome(answer: Any) -> Any:
-    """Status and normalised body of a response."""
-    body = answer.json() if answer.content else None
-    return answer.status_code, normalise(body)
-
-
-def same(targets: list[Target], scenario: Scenario) -> Any:
-    """Run ``scenario`` on every target; the answers must agree. Returns the emulator's."""
-    results = [scenario(target) for target in targets]
-    for target, result in zip(targets[1:], results[1:], strict=True):
-        assert results[0] == result, f"emulator != {target.name}"
-    return results[0]
-
-
-def names(target: Target, query: dict[str, Any]) -> tuple[int, Any]:
-    params = {"user_field_names": "true", **query}
-    answer = target.request("GET", target.rows(), params=params)
-    if answer.status_code != 200:
-        return answer.status_code, answer.json().get("error")
-    return 200, [row["id"] for row in answer.json()["results"]]
-
-
-def tree(kind: str, *filters: tuple[str, str, str], groups: list[Any] | None = None) -> str:
-    return json.dumps(
-        {
-            "filter_type": kind,
-            "filters": [{"field": f, "type": t, "value": v} for f, t, v in filters],
-            "groups": groups or [],
-        }
-    )
 
 
 # --- the dataset --------------------------------------------------------------------------------

@@ -79,9 +79,10 @@ class RowReader:
         if target is None:
             return []
         records = self.store.records_of(target)
+        linked = [records.get(i) for i in rec.values.get(definition["id"]) or []]
         out = []
-        for record_id in rec.values.get(definition["id"]) or []:
-            other = records.get(record_id)
+        # Baserow lists linked rows in the linked table's order, not in the order written.
+        for other in sorted((r for r in linked if r is not None), key=lambda r: r.seq):
             if other is not None:
                 out.append(
                     {

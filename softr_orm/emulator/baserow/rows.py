@@ -30,11 +30,15 @@ __all__ = [
 BATCH_LIMIT = 200
 
 
-def _row(call: Call, table_id: int, row_id: int) -> tuple[TableState, RecordState]:
+def _row(
+    call: Call, table_id: int, row_id: int, *, as_text: bool = True
+) -> tuple[TableState, RecordState]:
+    """The row; 404 naming the id as Baserow does (a string from the URL for GET and
+    DELETE, an integer for PATCH)."""
     _, table = call.table(table_id)
     rec = call.rows.get(table, call.store.records_of(table), row_id)
     if rec is None:
-        raise row_missing([str(row_id)])
+        raise row_missing([str(row_id) if as_text else row_id])
     return table, rec
 
 
@@ -77,7 +81,7 @@ def update_row(call: Call, table_id: int, row_id: int) -> dict[str, Any]:
     body = call.json_body()
     _, table = call.table(table_id)
     fields = call.writer().convert(table, body, by_name=call.by_name)
-    table, rec = _row(call, table_id, row_id)
+    table, rec = _row(call, table_id, row_id, as_text=False)
     try:
         rec = call.store.records.update(table, rec.id, fields, user_id=call.token.user_id)
     except StoreError as error:
@@ -90,10 +94,12 @@ def delete_row(call: Call, table_id: int, row_id: int) -> None:
     call.store.records.delete(table, rec.id)
 
 
-def _items(call: Call) -> list[Any]:
+def _items(call: Call, *, missing_code: str = "invalid") -> list[Any]:
+    """The batch's ``items`` (Baserow codes a missing list ``invalid`` for create and
+    update, ``required`` for delete)."""
     body = call.json_body()
     if not isinstance(body, dict) or "items" not in body:
-        raise body_error({"items": field_error("This field is required.", "required")})
+        raise body_error({"items": field_error("This field is required.", missing_code)})
     items = body["items"]
     if not isinstance(items, list):
         raise body_error(
@@ -130,11 +136,15 @@ def _convert_items(
         if with_id and isinstance(item, dict):
             row_id = item.get("id")
             if row_id is None:
-                errors[str(index)] = {"id": field_error("This field is required.", "required")}
+                errors[str(index)] = {"id": field_error("This field is required.", "invalid")}
                 continue
             if isinstance(row_id, bool) or not isinstance(row_id, int):
                 errors[str(index)] = {"id": field_error("A valid integer is required.", "invalid")}
                 continue
+        if not isinstance(item, dict):
+            message = f"Invalid data. Expected a dictionary, but got {type(item).__name__}."
+            errors[str(index)] = {"non_field_errors": field_error(message, "invalid")}
+            continue
         try:
             converted.append(writer.convert(table, item, by_name=call.by_name))
         except BaserowError as error:
@@ -198,7 +208,7 @@ def batch_update(call: Call, table_id: int) -> dict[str, Any]:
 
 def batch_delete(call: Call, table_id: int) -> None:
     _, table = call.table(table_id)
-    items = _items(call)
+    items = _items(call, missing_code="required")
     bad = {
         str(i): field_error("A valid integer is required.", "invalid")
         for i, v in enumerate(items)

@@ -68,6 +68,12 @@ _FALSE = {
     "unchecked",
 }
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Baserow's validators (baserow-api.md §4.4 url, email, phone_number).
+_PATTERNS = {
+    "url": re.compile(r"^[^\s]{0,255}(?:\.|//)[^\s]{1,}$"),
+    "email": re.compile(r"^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$", re.IGNORECASE),
+    "phone_number": re.compile(r"^[0-9NnXx,+._*()#=;/ -]{1,100}$"),
+}
 _MAX_DIGITS = 50
 
 
@@ -228,8 +234,13 @@ class Writer:
     def _serializer(
         self, table: TableState, definition: dict[str, Any], type_: str, value: Any
     ) -> Any:
-        if type_ in ("text", "long_text", "url", "email", "phone_number"):
+        if type_ in ("text", "long_text"):
             return _string(value)
+        if type_ in _PATTERNS:
+            text = _string(value)
+            if text and not _PATTERNS[type_].match(text):
+                raise _Invalid("Enter a valid value.")
+            return text
         if type_ == "number":
             return _number(value, definition, number_options(definition)["number_negative"])
         if type_ == "rating":

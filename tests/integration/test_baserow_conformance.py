@@ -291,6 +291,27 @@ def test_order_by(readers: list[Target], order: str, expected: list[int]) -> Non
     assert same(readers, lambda t: names(t, {"order_by": order})) == (200, expected)
 
 
+SEARCHES = [
+    ("alpha", [1, 6]),
+    ("NOTE", [1, 3]),
+    ("x.io", [1]),
+    ("open", [1, 5]),
+    ("", [1, 2, 3, 4, 5, 6]),
+]
+
+
+@pytest.mark.parametrize(("term", "expected"), SEARCHES, ids=[s[0] or "empty" for s in SEARCHES])
+def test_search(readers: list[Target], term: str, expected: list[int]) -> None:
+    """``search`` in compat mode: case-insensitive, in text, email and select values."""
+    query = {"search": term, "search_mode": "compat"}
+    assert same(readers, lambda t: names(t, query)) == (200, expected)
+
+
+def test_search_mode_is_checked(readers: list[Target]) -> None:
+    query = {"search": "x", "search_mode": "fuzzy"}
+    assert same(readers, lambda t: names(t, query)) == (400, "ERROR_QUERY_PARAMETER_VALIDATION")
+
+
 def test_paging(readers: list[Target]) -> None:
     """count, next/previous (page 1 has no ``page`` parameter), past the end, size limits."""
 

@@ -134,6 +134,53 @@ def _size(call: Call) -> int:
     return size
 
 
+#: The types ``search`` looks into (those with a ``contains``; baserow-api.md §6.2).
+_SEARCHED = frozenset(
+    {"text", "long_text", "url", "email", "phone_number", "number", "autonumber", "date"}
+    | {"created_on", "last_modified", "single_select", "multiple_select", "formula"}
+)
+
+
+def _with_search(call: Call, table: TableState, predicate: Any) -> Any:
+    """``search`` in ``compat`` mode, AND-ed with the filters: the row id equals the term, or
+    some searchable field contains it (case-insensitive). ``full-text-with-count`` is served
+    the same way (Baserow falls back to it too when full text is not set up)."""
+    mode = call.request.args.get("search_mode")
+    if mode is not None and mode not in ("compat", "full-text-with-count"):
+        raise BaserowError(
+            400,
+            "ERROR_QUERY_PARAMETER_VALIDATION",
+            {
+                "search_mode": [
+                    {"error": f'"{mode}" is not a valid choice.', "code": "invalid_choice"}
+                ]
+            },
+        )
+    term = call.request.args.get("search", "").strip()
+    if not term:
+        return predicate
+    needle = term.casefold()
+    row_id = int(term) if term.isdigit() and not term.startswith("0") else None
+    searched = [f for f in visible_fields(table) if baserow_type(f) in _SEARCHED]
+
+    def found(read: Any, rec: RecordState) -> bool:
+        if row_id is not None and rec.seq == row_id:
+            return True
+        for definition in searched:
+            value = read(definition)
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                text = item.get("value") if isinstance(item, dict) else item
+                if text is not None and needle in str(text).casefold():
+                    return True
+        return False
+
+    def combined(read: Any) -> bool:
+        return (predicate is None or predicate(read)) and found(read, read.rec)
+
+    return combined
+
+
 def list_rows(call: Call, table_id: int) -> dict[str, Any]:
     """The answer of R1 (under the store's lock)."""
     args = call.request.args
@@ -146,6 +193,7 @@ def list_rows(call: Call, table_id: int) -> dict[str, Any]:
     raw_filters = args.get("filters")
     if raw_filters:
         predicate = compile_filters(raw_filters, lambda ref: call.field_for(table, ref))
+    predicate = _with_search(call, table, predicate)
     ordering = _order_by(call, table, args.get("order_by", ""))
     size = _size(call)
     records = list(call.store.records_of(table).values())
@@ -180,6 +228,24 @@ def list_rows(call: Call, table_id: int) -> dict[str, Any]:
     }
 
 
+class _Readings:
+    """The row under test as filters see it: ``readings(field)`` is the field's read value
+    (computed once per row and field); ``rec`` is the record itself."""
+
+    def __init__(self, reader: RowReader, table: TableState) -> None:
+        self.reader = reader
+        self.table = table
+        self.rec: RecordState | None = None
+        self.cache: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, definition: dict[str, Any]) -> Any:
+        assert self.rec is not None
+        key = (self.rec.id, definition["id"])
+        if key not in self.cache:
+            self.cache[key] = self.reader.value(self.table, self.rec, definition)
+        return self.cache[key]
+
+
 def _select(
     reader: RowReader,
     table: TableState,
@@ -187,19 +253,10 @@ def _select(
     predicate: Any,
     ordering: list[tuple[dict[str, Any], bool]],
 ) -> list[RecordState]:
-    cache: dict[tuple[str, str], Any] = {}
-    current: list[RecordState] = []
-
-    def read(definition: dict[str, Any]) -> Any:
-        rec = current[0]
-        key = (rec.id, definition["id"])
-        if key not in cache:
-            cache[key] = reader.value(table, rec, definition)
-        return cache[key]
-
+    read = _Readings(reader, table)
     selected: list[RecordState] = []
     for rec in records:
-        current[:] = [rec]
+        read.rec = rec
         if predicate is None or predicate(read):
             selected.append(rec)
     if not ordering:
@@ -212,7 +269,7 @@ def _select(
         def key(
             rec: RecordState, definition: dict[str, Any] = definition, type_: str = type_
         ) -> Any:
-            current[:] = [rec]
+            read.rec = rec
             value = _sort_value(read(definition), type_)
             return (value is not None, value) if value is not None else (False, 0)
 

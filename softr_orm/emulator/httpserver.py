@@ -163,7 +163,7 @@ def _access_log(app: WSGIApp) -> WSGIApp:
             when = datetime.now(timezone.utc).strftime("%d/%b/%Y %H:%M:%S")
             target = environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
             print(
-                f'{environ.get("REMOTE_ADDR", "-")} - - [{when}] '
+                f"{environ.get('REMOTE_ADDR', '-')} - - [{when}] "
                 f'"{environ.get("REQUEST_METHOD")} {target} {environ.get("SERVER_PROTOCOL")}" '
                 f"{status[0] if status else '-'}",
                 file=sys.stderr,

@@ -28,6 +28,11 @@ What is created, per model (see docs/emulator.md, "Tables for models"):
   too); two links between the same pair of tables, one each way, are paired as inverses.
 
 Tables that exist already (by pinned id, else by name) are kept; fields they lack are added.
+
+Baserow models (``Meta.database = 12``, ``Meta.table = 345``, ``field_id="field_678"``) get
+the same, seen through the Baserow face with those integer ids: the store pins the database's
+and table's sequence numbers and stores the field as ``~678``; no RECORD_ID field (Baserow has
+none: the row id is ``id``).
 """
 
 from __future__ import annotations
@@ -36,13 +41,15 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .baserow.ids import str_id
 from .store import Store
 from .store.errors import StoreError
-from .store.state import TableState
+from .store.state import DatabaseState, TableState
 
-__all__ = ["create_tables_for", "looks_like_table_id"]
+__all__ = ["baserow_number", "create_tables_for", "looks_like_table_id"]
 
 _TABLE_ID = re.compile(r"[A-Za-z0-9]{14}")
+_BASEROW_FIELD = re.compile(r"field_([1-9][0-9]{0,15})")
 #: Types whose definition a model cannot supply (what do they look up or roll up?).
 _SKIPPED = frozenset({"LOOKUP", "ROLLUP"})
 _MULTI = frozenset({"SELECT", "USER", "LINKED_RECORD", "ATTACHMENT"})
@@ -53,6 +60,25 @@ RECORD_ID_NAME = "Record ID"
 def looks_like_table_id(value: str) -> bool:
     """Whether ``Meta.table`` is an id (Softr's: 14 letters and digits) rather than a name."""
     return _TABLE_ID.fullmatch(value) is not None
+
+
+def baserow_number(value: Any) -> int | None:
+    """A Baserow id (``12`` or ``"12"``) declared in ``Meta``, else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str) and value.isdigit() and not value.startswith("0"):
+        return int(value)
+    return None
+
+
+def _pinned_field_id(field: Any) -> str | None:
+    """The store id for a declared ``field_id``: Baserow's ``field_123`` becomes ``~123``
+    (what the Baserow face shows as 123); a Softr id is kept."""
+    field_id = getattr(field, "field_id", None)
+    if not isinstance(field_id, str) or not field_id:
+        return None
+    match = _BASEROW_FIELD.fullmatch(field_id)
+    return str_id(int(match.group(1))) if match else field_id
 
 
 def _meta(model: Any) -> Any:
@@ -118,6 +144,9 @@ class _Builder:
 
     def database_id(self, model: Any) -> str:
         database_id = _meta(model).database
+        number = baserow_number(database_id)
+        if number is not None:
+            return self._baserow_database(number).id
         if not isinstance(database_id, str) or not database_id:
             raise ValueError(f"{model.__name__}.Meta needs a database id to create its table")
         if database_id not in self.store.databases:
@@ -126,18 +155,32 @@ class _Builder:
             )
         return database_id
 
+    def _baserow_database(self, number: int) -> DatabaseState:
+        """The database the Baserow face shows with id ``number`` (created when missing)."""
+        for db in self.store.databases.values():
+            if db.seq == number:
+                return db
+        body = {"workspaceId": self.workspace_id, "name": DATABASE_NAME}
+        return self.store.create_database(body, seq=number)
+
     def table(self, model: Any) -> TableState:
         """The model's table, created with its plain fields (links come later)."""
         meta = _meta(model)
         database_id = self.database_id(model)
         declared = meta.table or model.__name__
+        baserow = baserow_number(meta.database) is not None
+        table_seq = baserow_number(declared) if baserow else None
+        if table_seq is not None:
+            declared = model.__name__
         if not isinstance(declared, str):
             raise ValueError(f"{model.__name__}.Meta.table must be a str")
-        table_id = declared if looks_like_table_id(declared) else None
+        table_id = declared if looks_like_table_id(declared) and not baserow else None
         name = model.__name__ if table_id else declared
         tables = self.store.database(database_id).tables
         existing = tables.get(table_id) if table_id else None
-        if table_id is None:
+        if table_seq is not None:
+            existing = next((t for t in tables.values() if t.seq == table_seq), None)
+        elif table_id is None:
             existing = next((t for t in tables.values() if t.name == name), None)
         elif existing is None and self.store.find_table(table_id) is not None:
             raise StoreError(
@@ -151,10 +194,13 @@ class _Builder:
                 continue
             spec = _spec(field, _field_name(field, attname), softr_type)
             specs.append(spec)
-            if getattr(field, "field_id", None):
-                pinned[spec["name"]] = field.field_id
-        if not any(s["type"] == "RECORD_ID" for s in specs) and not any(
-            s["name"] == RECORD_ID_NAME for s in specs
+            field_id = _pinned_field_id(field)
+            if field_id is not None:
+                pinned[spec["name"]] = field_id
+        if (
+            not baserow
+            and not any(s["type"] == "RECORD_ID" for s in specs)
+            and not any(s["name"] == RECORD_ID_NAME for s in specs)
         ):
             specs.append({"name": RECORD_ID_NAME, "type": "RECORD_ID"})
         if existing is not None:
@@ -169,7 +215,9 @@ class _Builder:
         elif specs and specs[0]["type"] == "RECORD_ID":
             specs.insert(0, {"name": "Name", "type": "SINGLE_LINE_TEXT"})
         body = {"name": name, "fields": specs}
-        return self.store.create_table(database_id, body, table_id=table_id, field_ids=pinned)
+        return self.store.create_table(
+            database_id, body, table_id=table_id, field_ids=pinned, seq=table_seq
+        )
 
     def _add_missing(self, table: TableState, spec: dict[str, Any], field_id: str | None) -> None:
         if field_id is not None and field_id in table.fields:
@@ -200,7 +248,7 @@ class _Builder:
             inverse = self._inverse(table, target)
             if inverse is not None:
                 spec["options"]["inverseLinkFieldId"] = inverse
-            self._add_missing(table, spec, getattr(field, "field_id", None) or None)
+            self._add_missing(table, spec, _pinned_field_id(field))
 
     @staticmethod
     def _inverse(table: TableState, target: TableState) -> str | None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import requests
 from crm_app_models import DATABASE_ID, Company, Contact
 
 from softr_orm import Model, Session, fields
@@ -134,3 +135,38 @@ def test_the_orm_works_on_the_tables(
     assert names == ["Acme"] * 4 + ["Globex"] * 2
     assert softr_session.request_count == 2  # one search for contacts, one for their companies
     assert [c.id for c in loaded] == [c.id for c in contacts]
+
+
+class Task(Model):
+    """A Baserow model, as the Baserow backend's users declare one: integer ids."""
+
+    title = fields.SingleLineText("Title", field_id="field_678")
+    points = fields.Number("Points")
+    kind = fields.Select("Kind")
+
+    class Meta:
+        database = 12
+        table = 345
+
+
+def test_baserow_models_get_their_integer_ids(softr_emulator: Emulator) -> None:
+    """Through the Baserow face the table is 345 in database 12 and the title field 678;
+    a select declared without choices takes new labels; no RECORD_ID field is added."""
+    (table,) = softr_emulator.create_tables_for(Task)
+    assert [f["type"] for f in table["fields"]] == ["SINGLE_LINE_TEXT", "NUMBER", "SELECT"]
+    base = softr_emulator.baserow_url + "/api/database"
+    headers = {"Authorization": f"Token {softr_emulator.baserow_token}"}
+    tables = requests.get(f"{base}/tables/all-tables/", headers=headers, timeout=5).json()
+    assert {"id": 345, "name": "Task", "order": 1, "database_id": 12} in tables
+    listed = requests.get(f"{base}/fields/table/345/", headers=headers, timeout=5).json()
+    assert [(f["id"], f["name"], f["type"]) for f in listed][0] == (678, "Title", "text")
+    made = requests.post(
+        f"{base}/rows/table/345/",
+        json={"field_678": "Write docs", f"field_{listed[2]['id']}": "Chore"},
+        headers=headers,
+        timeout=5,
+    )
+    assert made.status_code == 200, made.text
+    assert made.json()["field_678"] == "Write docs"
+    assert made.json()[f"field_{listed[2]['id']}"]["value"] == "Chore"
+    assert softr_emulator.create_tables_for(Task)[0]["id"] == table["id"]  # idempotent

@@ -8,8 +8,9 @@ and costs no migration, and the Softr face never sees it.
 * fields, select options, users: :func:`int_id` of the string id. Softr-shaped ids (1 to 8
   letters and digits: fields have 5, choices 8) map one-to-one (base 62 times 16 plus the
   length, below 2**53 so JavaScript clients keep them exact); any other string gets a
-  SHA-256-derived number above that range. Going back is a scan of the few candidates
-  (a table's fields, a field's choices, a workspace's members).
+  SHA-256-derived number above that range; ``"~123"`` is 123 (:func:`str_id`: the ids of
+  fields created for Baserow models that pin ``field_id="field_123"``). Going back is a scan
+  of the few candidates (a table's fields, a field's choices, a workspace's members).
 """
 
 from __future__ import annotations
@@ -21,16 +22,19 @@ from typing import Any
 
 from ..store.state import RecordState, TableState
 
-__all__ = ["RowIndex", "int_id"]
+__all__ = ["RowIndex", "int_id", "str_id"]
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _DIGIT = {c: i for i, c in enumerate(_ALPHABET)}
 _SHORT = re.compile(r"[0-9A-Za-z]{1,8}")
+_PINNED = re.compile(r"~[1-9][0-9]{0,15}")
 _HASHED_BASE = 1 << 53
 
 
 def int_id(value: str) -> int:
     """A positive integer for a string id (one-to-one for Softr-shaped ids)."""
+    if _PINNED.fullmatch(value):
+        return int(value[1:])
     if _SHORT.fullmatch(value):
         number = 0
         for char in value:
@@ -38,6 +42,13 @@ def int_id(value: str) -> int:
         return number * 16 + len(value)
     digest = hashlib.sha256(value.encode("utf-8")).digest()
     return _HASHED_BASE + int.from_bytes(digest[:6], "big")
+
+
+def str_id(number: int) -> str:
+    """The string id whose :func:`int_id` is ``number``: ``"~123"`` for 123, so an id a
+    Baserow model pins (``field_id="field_123"``) can be given to the store. (The Softr face
+    shows such a field with that id; Softr's own ids never contain ``~``.)"""
+    return f"~{number}"
 
 
 class RowIndex:

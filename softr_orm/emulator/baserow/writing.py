@@ -299,6 +299,8 @@ class Writer:
             return {"id": found["id"]}
         if isinstance(value, str):
             found = next((c for c in choices if c["label"] == value), None)
+            if found is None and (definition.get("options") or {}).get("allowToAddNewChoice"):
+                return {"label": value}  # the store adds it (tables made for models)
             if found is None:
                 raise _TypeLevel(
                     f"The provided select option value '{value}' is not a valid select option."

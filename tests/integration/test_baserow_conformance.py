@@ -383,6 +383,11 @@ def test_read_errors(readers: list[Target]) -> None:
             target.request("GET", rows, headers={"Authorization": "Token nope"}),
             target.request("GET", rows, headers={"Authorization": ""}),
             target.request("PUT", rows + "1/", json={}),
+            target.request(
+                "GET", "/api/database/tables/all-tables/", headers={"Authorization": ""}
+            ),
+            target.request("GET", "/api/database/nothing-here/"),
+            target.request("GET", rows + "1/", headers={"Authorization": "Token a b"}),
         ]
         table = str(target.tables["Items"])
         return [
@@ -407,7 +412,37 @@ def test_read_errors(readers: list[Target]) -> None:
         (401, "ERROR_TOKEN_DOES_NOT_EXIST"),
         (401, None),
         (405, None),
+        (403, None),
+        (404, "URL_NOT_FOUND"),
+        (401, "ERROR_INVALID_TOKEN_HEADER"),
     ]
+
+
+INCLUDES = [
+    ({"include": "Name,Price"}, ["Name", "Price"]),
+    (
+        {"exclude": "Name,Notes,Price,Qty,Active,Due,At,Status,Tags,Email,Site,Phone"},
+        ["Stars", "Time", "Created", "Number", "Owner"],
+    ),
+    ({"include": "Name,Price", "exclude": "Price"}, ["Name"]),
+    ({"include": "Nope"}, None),  # nothing known: every field, as Baserow does
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"), INCLUDES, ids=["include", "exclude", "both", "unknown"]
+)
+def test_include_and_exclude(readers: list[Target], query: dict[str, str], expected: Any) -> None:
+    def scenario(target: Target) -> Any:
+        params = {"user_field_names": "true", "size": 1, **query}
+        answer = target.request("GET", target.rows(), params=params)
+        return sorted(answer.json()["results"][0])
+
+    keys = same(readers, scenario)
+    if expected is not None:
+        assert keys == sorted(["id", "order", *expected])
+    else:
+        assert len(keys) == 19
 
 
 def test_fields_and_tables(readers: list[Target]) -> None:

@@ -233,6 +233,8 @@ LEAVES: list[tuple[str, str, str, Value, list[int]]] = [
     ("email contains", "Email", "contains", "X.IO", [1]),
     ("duration higher_than", "Time", "higher_than", "100", [1]),
     ("long text contains", "Notes", "contains", "note", [1, 3]),
+    ("date contains, rendered ISO", "Due", "contains", "2024-01", [1]),
+    ("datetime contains, rendered", "At", "contains", "2024-01-15 10:00", [1]),
     ("empty value drops the condition", "Name", "equal", "", [1, 2, 3, 4, 5, 6]),
     ("unparsable number matches nothing", "Price", "higher_than", "abc", []),
     ("non-integer option id drops", "Status", "single_select_equal", "x", [1, 2, 3, 4, 5, 6]),

@@ -19,7 +19,7 @@ from typing import Any
 from .dates import date_predicate
 from .errors import BaserowError, field_error
 
-__all__ = ["FieldLookup", "Predicate", "compile_filters"]
+__all__ = ["FieldLookup", "Predicate", "compile_filters", "rendered_date"]
 
 #: Reads one field of the row under test: (field definition) -> Baserow read value.
 Row = Callable[[dict[str, Any]], Any]
@@ -141,6 +141,17 @@ def _texts(value: Any) -> list[str]:
     return [str(value)]
 
 
+def rendered_date(value: Any) -> str:
+    """A date as Baserow renders it for ``contains`` and search with ``date_format`` ISO
+    (24-hour): ``2024-01-15``, or ``2024-01-15 10:30`` for a date-time (in UTC)."""
+    if not isinstance(value, str):
+        return ""
+    if "T" not in value:
+        return value
+    day, _, clock = value.partition("T")
+    return f"{day} {clock[:5]}"
+
+
 def is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {} or value is False
 
@@ -205,6 +216,8 @@ def _positive(type_: str, ftype: str, value: str, read: Callable[[Row], Any]) ->
         return lambda row: any(t == value for t in _texts(read(row)))
     if type_ == "contains":
         needle = value.casefold()
+        if ftype in _DATES:
+            return lambda row: needle in rendered_date(read(row)).casefold()
         return lambda row: any(needle in t.casefold() for t in _texts(read(row)))
     if type_ == "contains_word":
         pattern = re.compile(rf"(?<!\w){re.escape(value)}(?!\w)", re.IGNORECASE)

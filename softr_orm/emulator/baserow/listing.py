@@ -13,7 +13,7 @@ from ..store.state import RecordState, TableState
 from .context import Call
 from .errors import BaserowError
 from .fields import baserow_type, visible_fields
-from .filters import compile_filters
+from .filters import compile_filters, rendered_date
 from .ids import int_id
 from .reading import RowReader
 
@@ -168,6 +168,8 @@ def _with_search(call: Call, table: TableState, predicate: Any) -> Any:
             return True
         for definition in searched:
             value = read(definition)
+            if baserow_type(definition) in ("date", "created_on", "last_modified"):
+                value = rendered_date(value)
             items = value if isinstance(value, list) else [value]
             for item in items:
                 text = item.get("value") if isinstance(item, dict) else item

@@ -314,6 +314,43 @@ def test_search_mode_is_checked(readers: list[Target]) -> None:
     assert same(readers, lambda t: names(t, query)) == (400, "ERROR_QUERY_PARAMETER_VALIDATION")
 
 
+def _field_key(target: Target, name: str) -> str:
+    fields = target.request("GET", f"/api/database/fields/table/{target.tables['Items']}/")
+    return next(f"field_{f['id']}" for f in fields.json() if f["name"] == name)
+
+
+LEGACY: list[tuple[str, Callable[[Target], dict[str, Any]], Any]] = [
+    ("by id", lambda t: {f"filter__{_field_key(t, 'Name')}__contains": "alpha"}, [1, 6]),
+    ("by name", lambda t: {"filter__Name__equal": "beta"}, [2]),
+    (
+        "repeated, OR",
+        lambda t: {"filter__Name__equal": ["Alpha", "beta"], "filter_type": "or"},
+        [1, 2],
+    ),
+    ("repeated, AND", lambda t: {"filter__Name__equal": ["Alpha", "beta"]}, []),
+    ("unknown name ignored", lambda t: {"filter__Nope__equal": "x"}, [1, 2, 3, 4, 5, 6]),
+    ("row ids", lambda t: {"filter__field_id__in": "1,3"}, [1, 3]),
+    ("unknown id", lambda t: {"filter__field_9999999__equal": "x"}, "ERROR_FILTER_FIELD_NOT_FOUND"),
+    (
+        "tree wins",
+        lambda t: {
+            "filter__Name__equal": "Alpha",
+            "filters": tree("AND", ("Name", "equal", "beta")),
+        },
+        [2],
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "make", "expected"), LEGACY, ids=[c[0] for c in LEGACY])
+def test_legacy_filters(
+    readers: list[Target], what: str, make: Callable[[Target], dict[str, Any]], expected: Any
+) -> None:
+    """``filter__{field}__{type}`` and ``filter_type`` (used only without a ``filters`` tree)."""
+    result = same(readers, lambda t: names(t, make(t)))
+    assert result == ((200, expected) if isinstance(expected, list) else (400, expected)), what
+
+
 def test_paging(readers: list[Target]) -> None:
     """count, next/previous (page 1 has no ``page`` parameter), past the end, size limits."""
 

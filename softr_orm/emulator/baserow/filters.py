@@ -19,7 +19,7 @@ from typing import Any
 from .dates import date_predicate
 from .errors import BaserowError, field_error
 
-__all__ = ["FieldLookup", "Predicate", "compile_filters", "rendered_date"]
+__all__ = ["FieldLookup", "Predicate", "checked_leaf", "compile_filters", "rendered_date"]
 
 #: Reads one field of the row under test: (field definition) -> Baserow read value.
 Row = Callable[[dict[str, Any]], Any]
@@ -399,7 +399,11 @@ def _filter(item: Any, lookup: FieldLookup) -> Predicate | None:
             400, "ERROR_FILTER_FIELD_NOT_FOUND", f"The field {shown} was not found in the table."
         )
     definition, ftype = found
-    type_ = item["type"]
+    return checked_leaf(definition, ftype, item["type"], text)
+
+
+def checked_leaf(definition: dict[str, Any], ftype: str, type_: Any, text: str) -> Predicate | None:
+    """One condition after Baserow's checks of its type (exists, fits the field)."""
     if type_ not in COMPATIBLE:
         raise BaserowError(
             400,

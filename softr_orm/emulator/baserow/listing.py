@@ -15,6 +15,7 @@ from .errors import BaserowError
 from .fields import baserow_type, visible_fields
 from .filters import compile_filters, rendered_date
 from .ids import int_id
+from .legacy import legacy_filters
 from .reading import RowReader
 
 __all__ = ["list_rows"]
@@ -195,6 +196,8 @@ def list_rows(call: Call, table_id: int) -> dict[str, Any]:
     raw_filters = args.get("filters")
     if raw_filters:
         predicate = compile_filters(raw_filters, lambda ref: call.field_for(table, ref))
+    else:
+        predicate = legacy_filters(args, table, by_name=call.by_name)
     predicate = _with_search(call, table, predicate)
     ordering = _order_by(call, table, args.get("order_by", ""))
     size = _size(call)

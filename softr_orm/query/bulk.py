@@ -158,6 +158,4 @@ def bulk_delete(qs: QuerySet[Any]) -> BulkResult:
         # A record deleted meanwhile is the outcome the caller asked for.
         backend.delete_record(binding.database_id, binding.table_id, record_id, missing_ok=True)
 
-    return _run(
-        ids, delete, qs._progress, f"delete {qs.model.__name__}", backend.write_concurrency
-    )
+    return _run(ids, delete, qs._progress, f"delete {qs.model.__name__}", backend.write_concurrency)

@@ -142,9 +142,7 @@ class Fetcher(Generic[M]):
             if page.total is not None and offset >= page.total:
                 return
 
-    def stream(
-        self, low: int, high: int | None, page_size: int | None = None
-    ) -> Iterator[list[M]]:
+    def stream(self, low: int, high: int | None, page_size: int | None = None) -> Iterator[list[M]]:
         """Pages of instances, one at a time, with the next page fetched in the background.
 
         At most two pages are held at once: the one being consumed and the one in flight.

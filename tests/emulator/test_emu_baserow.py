@@ -97,3 +97,28 @@ def test_one_store_two_faces() -> None:
             401,
             "ERROR_NO_PERMISSION_TO_TABLE",
         )
+
+
+def test_a_store_refusal_in_a_batch_names_its_item() -> None:
+    """A value the store's (Softr) rules refuse, though Baserow would take it: a 25-character
+    phone limit. The batch is refused whole, naming item 1 and the field."""
+    with Emulator() as emu:
+        db = emu.create_database("Batch")
+        emu.create_table(
+            db["id"],
+            "T",
+            [{"name": "Name", "type": "SINGLE_LINE_TEXT"}, {"name": "Ph", "type": "PHONE"}],
+        )
+        headers = {"Authorization": f"Token {emu.baserow_token}"}
+        (listed,) = requests.get(
+            f"{emu.baserow_url}/api/database/tables/all-tables/", headers=headers, timeout=5
+        ).json()
+        rows = f"{emu.baserow_url}/api/database/rows/table/{listed['id']}/"
+        items = [{"Ph": "1"}, {"Ph": "1" * 40}]
+        answer = requests.post(
+            rows + "batch/?user_field_names", json={"items": items}, headers=headers, timeout=5
+        )
+        assert answer.status_code == 400
+        assert list(answer.json()["detail"]["items"]) == ["1"]
+        assert answer.json()["detail"]["items"]["1"]["Ph"][0]["code"] == "invalid"
+        assert requests.get(rows, headers=headers, timeout=5).json()["count"] == 0

@@ -159,14 +159,26 @@ def _convert_items(
     return converted
 
 
+def _check_in_store(
+    call: Call, table: TableState, converted: list[dict[str, Any]], *, creating: bool
+) -> None:
+    """The store's own checks, item by item, so a refusal names its item's index."""
+    for index, fields in enumerate(converted):
+        try:
+            call.store.records.check(table, fields, creating=creating)
+        except StoreError as error:
+            raise _store_refusal(call, table, error, index) from None
+
+
 def batch_create(call: Call, table_id: int) -> dict[str, Any]:
     _, table = call.table(table_id)
     items = _items(call)
     converted = _convert_items(call, table, items, with_id=False)
+    _check_in_store(call, table, converted, creating=True)
     try:
         created = call.store.records.create_many(table, converted, user_id=call.token.user_id)
     except StoreError as error:
-        raise _store_refusal(call, table, error, 0) from None
+        raise _store_refusal(call, table, error, None) from None
     reader = call.reader()
     return {"items": [reader.row(table, rec, by_name=call.by_name) for rec in created]}
 
@@ -193,6 +205,7 @@ def batch_update(call: Call, table_id: int) -> dict[str, Any]:
     _, table = call.table(table_id)
     items = _items(call)
     converted = _convert_items(call, table, items, with_id=True)
+    _check_in_store(call, table, converted, creating=False)
     records = _existing(call, table, [item["id"] for item in items])
     try:
         updated = call.store.records.update_many(

@@ -222,6 +222,12 @@ class Records:
                                 changed[(other.id, holder.id)] = (other, holder)
                 self._save(changed)
 
+    def check(self, table: TableState, fields: Any, *, creating: bool) -> None:
+        """Validate a write without applying it (raises what the write would raise): lets a
+        face name the refused item of a batch."""
+        with self.store.lock:
+            self._validate(table, fields, _WriteContext(self.store, table), creating=creating)
+
     def update_many(
         self, table: TableState, changes: Sequence[tuple[str, Any]], *, user_id: str | None
     ) -> list[RecordState]:

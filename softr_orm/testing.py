@@ -22,6 +22,17 @@ Fixtures:
     A :class:`softr_orm.Session` on ``softr_emulator`` (no client-side rate limiting), set as
     the default session for the test (so ``Contact.objects.count()`` just works) and restored
     afterwards. ``softr_session_options`` adds Session keyword arguments.
+``softr_create_tables``
+    ``softr_create_tables(Contact, Company)`` creates, on ``softr_emulator``, the database and
+    tables that your model classes declare, with their own ids (``Meta.database``,
+    ``Meta.table``, pinned ``field_id=``) and a RECORD_ID field each, so the models bind
+    unchanged (see ``Emulator.create_tables_for``). Returns the Table objects. Pass
+    ``{"seed": None}`` as ``softr_emulator_options`` if the demo CRM is not wanted.
+``softr_baserow_session``
+    A ``BaserowSession`` on ``softr_emulator``'s Baserow face (``emu.baserow_url``, the
+    emulator's token): Baserow models tested with no PostgreSQL. It is the default session
+    during the test unless the test also uses ``softr_session``. Skips when softr-orm has no
+    Baserow backend.
 ``softr_max_requests``
     ``with softr_max_requests(3): ...`` fails the test as soon as the block makes a 4th HTTP
     request (retries count: they are requests) on ``softr_session`` (when the test uses it),
@@ -47,6 +58,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RequestBudget",
+    "softr_baserow_session",
+    "softr_create_tables",
     "softr_emulator",
     "softr_emulator_options",
     "softr_max_requests",
@@ -121,6 +134,20 @@ def softr_emulator(
     return emulator
 
 
+@pytest.fixture
+def softr_create_tables(softr_emulator: Emulator) -> Callable[..., list[dict[str, Any]]]:
+    """``softr_create_tables(*models)``: your models' tables on ``softr_emulator``, by their ids.
+
+    The database, tables and fields are created with the ids your models declare, so a test
+    uses the app's own models unchanged; calling it again for the same models changes nothing.
+    """
+
+    def create(*models: Any) -> list[dict[str, Any]]:
+        return softr_emulator.create_tables_for(*models)
+
+    return create
+
+
 # --- the session -------------------------------------------------------------------------------
 
 
@@ -161,6 +188,35 @@ def softr_session(
         yield session
     finally:
         configure(previous)
+        session.close()
+
+
+@pytest.fixture
+def softr_baserow_session(
+    softr_emulator: Emulator, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """A Baserow session on the emulator's Baserow face (the default session unless the test
+    uses ``softr_session`` too)."""
+    import importlib
+
+    from softr_orm.backends.defaults import configure
+
+    try:
+        backend = importlib.import_module("softr_orm.backends.baserow")
+    except ImportError:
+        pytest.skip("this softr-orm has no Baserow backend (softr_orm.backends.baserow)")
+    session = backend.BaserowSession(
+        softr_emulator.baserow_token, base_url=softr_emulator.baserow_url
+    )
+    as_default = "softr_session" not in request.fixturenames
+    previous = _current_default()
+    if as_default:
+        configure(session)
+    try:
+        yield session
+    finally:
+        if as_default:
+            configure(previous)
         session.close()
 
 

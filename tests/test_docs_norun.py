@@ -34,7 +34,7 @@ COVERED = {
     "docs/django.md": 6,
     "docs/flask.md": 6,
     "docs/schema.md": 1,
-    "docs/testing.md": 4,
+    "docs/testing.md": 5,
     "docs/users.md": 1,
     "docs/webapps.md": 1,
 }
@@ -166,7 +166,7 @@ QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchm
 
 def test_plugin_examples(pytester: pytest.Pytester) -> None:
     """The fixture, budget and marker examples, as one test module, pass with the plugin."""
-    fixtures, _conftest, budget, marker = norun("docs/testing.md")
+    fixtures, _own, _conftest, budget, marker = norun("docs/testing.md")
     pytester.makepyfile(test_docs_examples="import pytest\n" + fixtures + budget + marker)
     result = pytester.runpytest_inprocess(*QUIET)
     result.assert_outcomes(passed=4)
@@ -174,7 +174,7 @@ def test_plugin_examples(pytester: pytest.Pytester) -> None:
 
 def test_plugin_budget_fails_over_the_limit(pytester: pytest.Pytester) -> None:
     """The budget example with one request too few allowed fails, as the page shows."""
-    fixtures, _conftest, budget, _marker = norun("docs/testing.md")
+    fixtures, _own, _conftest, budget, _marker = norun("docs/testing.md")
     assert "softr_max_requests(3)" in budget
     tight = budget.replace("softr_max_requests(3)", "softr_max_requests(2)")
     pytester.makepyfile(test_docs_budget=fixtures.split("\n\n")[0] + "\n\n" + tight)
@@ -183,9 +183,44 @@ def test_plugin_budget_fails_over_the_limit(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*3 Softr requests were made, more than the 2 allowed*"])
 
 
+MYAPP_MODELS = """
+from softr_orm import Model, fields
+
+DB = "7a1e2b3c-4d5e-4f60-8a71-b2c3d4e5f601"
+
+
+class Company(Model):
+    name = fields.SingleLineText("Name", field_id="coNam")
+
+    class Meta:
+        database = DB
+        table = "TbCompanies001"
+
+
+class Contact(Model):
+    full_name = fields.SingleLineText("Full Name")
+    company = fields.LinkedRecord("Company", to=Company, multiple=False)
+
+    class Meta:
+        database = DB
+        table = "Contacts"
+"""
+
+
+def test_plugin_create_tables_example(pytester: pytest.Pytester) -> None:
+    """The softr_create_tables example passes against an app's own models with fixed ids."""
+    _fixtures, own, _conftest, _budget, _marker = norun("docs/testing.md")
+    assert "softr_create_tables(Contact, Company)" in own
+    pytester.makepyfile(**{"myapp/__init__": "", "myapp/models": MYAPP_MODELS})
+    pytester.syspathinsert()
+    pytester.makepyfile(test_own_models=own)
+    result = pytester.runpytest_inprocess(*QUIET)
+    result.assert_outcomes(passed=1)
+
+
 def test_plugin_conftest_override(pytester: pytest.Pytester) -> None:
     """The conftest.py example gives an empty emulator."""
-    _fixtures, conftest, _budget, _marker = norun("docs/testing.md")
+    _fixtures, _own, conftest, _budget, _marker = norun("docs/testing.md")
     pytester.makeconftest(conftest)
     pytester.makepyfile(
         test_empty="""

@@ -175,9 +175,7 @@ class Backend(Protocol):
         """One record. Raises ``NotFound`` when there is none."""
         ...
 
-    def create_record(
-        self, database_id: str, table_id: str, fields: Mapping[str, Any]
-    ) -> Record:
+    def create_record(self, database_id: str, table_id: str, fields: Mapping[str, Any]) -> Record:
         """Create a record from ``{field id: write form}``; returns it as stored."""
         ...
 

@@ -130,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
         f"  Workspace     {emulator.workspace_id}",
         f"  Data file     {args.data}",
         f"  Rate limits   {'on' if args.rate_limit else 'off'}",
+        f"  Baserow API   {emulator.baserow_url}/api/database  (Authorization: Token <API key>)",
     ]
     if emulator.seed_summary is not None:
         lines.append(f"  Seed          {args.seed}: database {emulator.seed_summary['databaseId']}")

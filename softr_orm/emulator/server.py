@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from softr_orm.constants import MAX_BODY_BYTES
 
+from .baserow import BaserowApp
 from .httpserver import HttpServer
+from .modeltables import create_tables_for
 from .softr import EmulatorApp
 from .softr.errors import HttpError, error_body
 from .softr.faults import FAULT_KINDS, DropConnection, FaultConfig, FaultInjector
@@ -107,6 +110,12 @@ class Emulator:
             drop_errors=(DropConnection,),
             verbose=verbose,
         )
+        #: Baserow's face on the same store, served on a port of its own once asked for
+        #: (``baserow_url``), so an emulator nobody asks for Baserow costs nothing more.
+        self.baserow_app = BaserowApp(self.store)
+        self._baserow_http: HttpServer | None = None
+        self._baserow_lock = threading.Lock()
+        self._server_options = (threads, max_connections, idle_timeout, request_timeout)
         self._started = False
         self._closed = False
         self.seed_summary: dict[str, Any] | None = None
@@ -128,6 +137,8 @@ class Emulator:
     def stop(self) -> None:
         """Stop serving and close the store (a file store is then safe to reopen elsewhere)."""
         self._http.stop()
+        if self._baserow_http is not None:
+            self._baserow_http.stop()
         self._started = False
         if not self._closed:
             self._closed = True
@@ -172,6 +183,37 @@ class Emulator:
     def users_base_url(self) -> str:
         """The Users Management API base URL (``.../v1/api``)."""
         return self.root_url + "/v1/api"
+
+    @property
+    def baserow_url(self) -> str:
+        """The Baserow face's base URL (``http://127.0.0.1:<port>``, serving ``/api/...``),
+        for ``BaserowSession(emu.baserow_token, base_url=emu.baserow_url)``.
+
+        The face runs on a port of its own, started on first use, over the same store as the
+        Softr face (see docs/emulator.md, "Baserow face")."""
+        root = self.root_url  # raises when not running
+        with self._baserow_lock:
+            if self._baserow_http is None:
+                threads, connections, idle, request = self._server_options
+                self._baserow_http = HttpServer(
+                    self.baserow_app,
+                    host=self.host,
+                    port=0,
+                    threads=threads,
+                    max_connections=connections,
+                    idle_timeout=idle,
+                    request_timeout=request,
+                    max_body_bytes=MAX_BODY_BYTES,
+                    verbose=self.verbose,
+                ).start()
+            port = self._baserow_http.port
+        return root.rsplit(":", 1)[0] + f":{port}"
+
+    @property
+    def baserow_token(self) -> str:
+        """A database token of the Baserow face: the default API key (every store token works
+        as a Baserow token reaching the same workspaces)."""
+        return self.api_key
 
     @property
     def api_key(self) -> str:
@@ -272,6 +314,20 @@ class Emulator:
                 return [rec.id for rec in created]
             reader = Reader(self.store)
             return [record_api(reader, table, rec) for rec in created]
+
+    def create_tables_for(self, *models: Any) -> list[dict[str, Any]]:
+        """Create the database and tables that model classes declare, with their own ids.
+
+        ``Meta.database`` (created when missing), ``Meta.table`` (an id is kept, a name
+        names the table), every field with its type and pinned ``field_id``, a RECORD_ID
+        field, links to the linked models' tables (created too). Tables that exist already
+        are completed, never duplicated. Models are read by duck typing: the emulator imports
+        no client code. Returns the Table objects as the API shows them.
+        See :mod:`softr_orm.emulator.modeltables`.
+        """
+        tables = create_tables_for(self.store, models, self.workspace_id)
+        with self.store.lock:
+            return [table_api(table) for table in tables]
 
     def create_workspace(self, name: str = "Workspace") -> str:
         """A new workspace (the default token does not reach it); returns its id."""

@@ -92,9 +92,7 @@ def refresh(instance: Model) -> None:
 def delete(instance: Model) -> None:
     """Delete the record. The instance keeps its values but loses its id."""
     if instance.id is None:
-        raise errors.SoftrError(
-            f"{type(instance).__name__}: an unsaved instance cannot be deleted"
-        )
+        raise errors.SoftrError(f"{type(instance).__name__}: an unsaved instance cannot be deleted")
     binding = instance._bind()
     outcome.delete_record(binding, instance.id)
     instance.id = None

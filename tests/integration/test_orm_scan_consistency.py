@@ -161,7 +161,7 @@ def test_a_server_ignoring_offset_raises(
         responses.POST, f"{BASE}/databases/db/tables/tRows/records/search", json=_page(0, 200, 1000)
     )
     session = Session("key", base_url=BASE, rate_limit=False)
-    with pytest.raises(errors.UnexpectedResponse, match="repeats|ignores offset"):
+    with pytest.raises(errors.UnexpectedResponse, match=r"repeats|ignores offset"):
         scan(model.objects.using(session).all())
 
 

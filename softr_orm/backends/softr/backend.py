@@ -141,9 +141,7 @@ class SoftrBackend:
             condition = substitute_record_id(condition, record_id_field)
         filter_value = compiler.compile_filter(condition, max_depth=self.max_filter_depth)
         sorting = tuple(compiler.compile_sorting(ordering))
-        return SoftrQuery(
-            database_id, table.id, filter_value, sorting, sort_key=self.sort_key
-        )
+        return SoftrQuery(database_id, table.id, filter_value, sorting, sort_key=self.sort_key)
 
     def explain(self, query: CompiledQuery, offset: int, limit: int) -> dict[str, Any]:
         query = _own(query)

@@ -134,9 +134,12 @@ class Store(Catalog):
     # --- databases --------------------------------------------------------------------------
 
     def create_database(
-        self, body: Mapping[str, Any], *, database_id: str | None = None
+        self, body: Mapping[str, Any], *, database_id: str | None = None, seq: int | None = None
     ) -> DatabaseState:
-        """Create a database from a createDatabase body (``workspaceId``, ``name``, ...)."""
+        """Create a database from a createDatabase body (``workspaceId``, ``name``, ...).
+
+        ``database_id`` and ``seq`` pin its id and its sequence number (the integer id the
+        Baserow face shows) instead of drawing them."""
         with self.lock:
             name = _name(body, required=True, what="database") or ""
             workspace_id = body.get("workspaceId")
@@ -154,12 +157,22 @@ class Store(Catalog):
                 description=_description(body),
                 created_at=now,
                 updated_at=now,
-                seq=self.next_seq(),
+                seq=self._pinned_seq(seq, (d.seq for d in self.databases.values())),
             )
             with self.persist.transaction():
                 self.databases[db.id] = db
                 self.persist.save_database(db)
             return db
+
+    def _pinned_seq(self, seq: int | None, used: Iterable[int]) -> int:
+        """``seq`` if given and free among ``used`` (the counter then stays above it), else the
+        next number of the counter."""
+        if seq is None:
+            return self.next_seq()
+        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1 or seq in set(used):
+            raise StoreError("CONSTRAINT_VIOLATION", f"sequence number {seq!r} is not free")
+        self._seq = max(self._seq, seq)
+        return seq
 
     def update_database(self, database_id: str, body: Mapping[str, Any]) -> DatabaseState:
         with self.lock:
@@ -188,9 +201,20 @@ class Store(Catalog):
 
     # --- tables -----------------------------------------------------------------------------
 
-    def create_table(self, database_id: str, body: Mapping[str, Any]) -> TableState:
+    def create_table(
+        self,
+        database_id: str,
+        body: Mapping[str, Any],
+        *,
+        table_id: str | None = None,
+        field_ids: Mapping[str, str] | None = None,
+        seq: int | None = None,
+    ) -> TableState:
         """Create a table from a createTable body; the first field (or ``primaryFieldName``)
         becomes the primary field. Fields are added one by one, so a failure leaves no table.
+
+        ``table_id``, ``field_ids`` (field name -> id) and ``seq`` pin ids instead of drawing
+        them, for tables that must match a model's declared ids (``Emulator.create_tables_for``).
         """
         with self.lock:
             db = self.database(database_id)
@@ -211,9 +235,11 @@ class Store(Catalog):
             ):
                 definitions.insert(0, {"name": primary_name, "type": "SINGLE_LINE_TEXT"})
             taken = {t for d in self.databases.values() for t in d.tables}
+            if table_id is not None and table_id in taken:
+                raise StoreError("CONSTRAINT_VIOLATION", f"table '{table_id}' already exists")
             now = self.now()
             table = TableState(
-                id=self.unique_id(self.ids.table_id, taken),
+                id=table_id or self.unique_id(self.ids.table_id, taken),
                 database_id=db.id,
                 name=name,
                 description=_description(body),
@@ -221,9 +247,12 @@ class Store(Catalog):
                 default_view_id="",
                 created_at=now,
                 updated_at=now,
-                seq=self.next_seq(),
+                seq=0,  # set below
                 autonumber=0,
                 records={},
+            )
+            table.seq = self._pinned_seq(
+                seq, (t.seq for d in self.databases.values() for t in d.tables.values())
             )
             view = ViewState(
                 id=self.ids.table_id(),
@@ -241,7 +270,10 @@ class Store(Catalog):
                 db.tables[table.id] = table
                 try:
                     for definition in definitions:
-                        created = self.fields.add(table, definition, save=False)
+                        pinned = None
+                        if field_ids and isinstance(definition, dict):
+                            pinned = field_ids.get(str(definition.get("name")))
+                        created = self.fields.add(table, definition, save=False, field_id=pinned)
                         if not table.primary_field_id and (
                             primary_name is None or created["name"] == primary_name
                         ):

@@ -34,9 +34,14 @@ class FieldOps:
     # --- add --------------------------------------------------------------------------------
 
     def add(
-        self, table: TableState, body: Mapping[str, Any], *, save: bool = True
+        self,
+        table: TableState,
+        body: Mapping[str, Any],
+        *,
+        save: bool = True,
+        field_id: str | None = None,
     ) -> dict[str, Any]:
-        """Add a field to ``table`` and return its definition.
+        """Add a field to ``table`` and return its definition (``field_id`` pins its id).
 
         Raises:
             ApiError: BAD_REQUEST for malformed or inconsistent definitions.
@@ -44,7 +49,9 @@ class FieldOps:
         store = self.store
         with store.lock:
             now = store.now()
-            field_id = store.unique_id(store.ids.field_id, table.fields)
+            if field_id is not None and field_id in table.fields:
+                raise bad_request(f"table '{table.name}' already has a field '{field_id}'")
+            field_id = field_id or store.unique_id(store.ids.field_id, table.fields)
             definition = build_field(body, field_id=field_id, now=now, ids=store.ids)
             if table.field_by_name(definition["name"]) is not None:
                 raise bad_request(

@@ -13,7 +13,7 @@ company's list). Deleting a record removes it from every link field pointing at 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .catalog import Catalog
@@ -276,6 +276,35 @@ class Records:
                                 holder.updated_at = now
                                 changed[(other.id, holder.id)] = (other, holder)
                 self._save(changed)
+
+    def check(self, table: TableState, fields: Any, *, creating: bool) -> None:
+        """Validate a write without applying it (raises what the write would raise): lets a
+        face name the refused item of a batch."""
+        with self.store.lock:
+            self._validate(table, fields, _WriteContext(self.store, table), creating=creating)
+
+    def update_many(
+        self, table: TableState, changes: Sequence[tuple[str, Any]], *, user_id: str | None
+    ) -> list[RecordState]:
+        """Update several records all-or-nothing (the Baserow face's batch update): every
+        record and every value is checked before the first one is written."""
+        store = self.store
+        with store.lock:
+            for record_id, fields in changes:
+                self.get(table, record_id)
+                self._validate(table, fields, _WriteContext(store, table), creating=False)
+            with store.persist.transaction():
+                return [self.update(table, rid, f, user_id=user_id) for rid, f in changes]
+
+    def delete_many(self, table: TableState, record_ids: Sequence[str]) -> None:
+        """Delete several records all-or-nothing: all must exist, else nothing is deleted."""
+        store = self.store
+        with store.lock:
+            for record_id in record_ids:
+                self.get(table, record_id)
+            with store.persist.transaction():
+                for record_id in record_ids:
+                    self.delete(table, record_id)
 
     # --- helpers ----------------------------------------------------------------------------
 

@@ -310,3 +310,32 @@ def test_a_concurrency_limit_caps_requests_in_flight() -> None:
     for thread in threads:
         thread.join()
     assert len(responses.calls) == 6 and peak == 2
+
+
+@responses.activate
+def test_a_table_deleted_while_listing_is_left_out() -> None:
+    """Another client deleting a table between the listing and its fields read leaves that
+    table out of list_tables(), instead of failing the listing with NotFound."""
+    responses.get(
+        f"{URL}/api/database/tables/all-tables/",
+        json=[
+            {"id": 5, "name": "Kept", "database_id": 1},
+            {"id": 6, "name": "Gone", "database_id": 1},
+        ],
+    )
+    responses.get(
+        f"{URL}/api/database/fields/table/5/",
+        json=[{"id": 50, "name": "Name", "type": "text", "primary": True}],
+    )
+    responses.get(
+        f"{URL}/api/database/fields/table/6/",
+        status=404,
+        json={
+            "error": "ERROR_TABLE_DOES_NOT_EXIST",
+            "detail": "The requested table does not exist.",
+        },
+    )
+    session = BaserowSession(TOKEN, base_url=URL)
+    tables = session.backend.list_tables("1")
+    assert [t.name for t in tables] == ["Kept"]
+    assert [f.name for f in tables[0].fields] == ["Name"]

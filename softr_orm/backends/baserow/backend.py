@@ -124,14 +124,15 @@ class BaserowBackend:
         return [t for t in answer or [] if isinstance(t, Mapping)]
 
     def list_tables(self, database_id: str) -> list[BaserowTable]:
-        return [
-            self._remember(
-                BaserowTable.build(
-                    t["id"], str(t.get("name") or ""), database_id, self._fields(str(t["id"]))
-                )
-            )
-            for t in self._tables_of(str(database_id))
-        ]
+        tables = []
+        for t in self._tables_of(str(database_id)):
+            try:
+                fields = self._fields(str(t["id"]))
+            except NotFound:
+                continue  # deleted between the listing and this read: it is no longer there
+            table = BaserowTable.build(t["id"], str(t.get("name") or ""), database_id, fields)
+            tables.append(self._remember(table))
+        return tables
 
     def get_table(self, database_id: str, table_id: str) -> BaserowTable:
         table_id = str(table_id)

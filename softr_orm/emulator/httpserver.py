@@ -51,6 +51,10 @@ ProtocolError = Callable[[int, str], tuple[str, bytes]]
 #: http.server's limits (``_MAXLINE``, ``_MAXHEADERS``), kept for the emulator's clients.
 MAX_LINE = 65_536
 MAX_HEADERS = 100
+#: Seconds stop() waits for the server thread at each step. It returns at once on a calm
+#: machine; a swamped one needs longer, and giving up early would leave two threads closing
+#: the same sockets.
+_STOP_WAIT = 30
 
 
 class _UriTooLong(Error):
@@ -273,7 +277,9 @@ class HttpServer:
                     done.set()
 
             trigger.pull_trigger(run)
-            done.wait(timeout=5)
+            # Returns at once unless the machine is swamped: then waiting longer is what
+            # keeps two threads from closing the same sockets.
+            done.wait(timeout=_STOP_WAIT)
 
         def close_everything() -> None:
             for dispatcher in list(socket_map.values()):
@@ -287,9 +293,11 @@ class HttpServer:
         # wake the loop); 3. every connection, the trigger and the loop end.
         if looping:
             in_loop(lambda: wasyncore.dispatcher.close(server))
-        server.task_dispatcher.shutdown(timeout=5)
+        server.task_dispatcher.shutdown(timeout=_STOP_WAIT)
         if looping and thread is not None:
             in_loop(close_everything)
-            thread.join(timeout=5)
-        if socket_map:  # the loop was not running (or did not answer): close from here
+            thread.join(timeout=_STOP_WAIT)
+        if socket_map and not (thread is not None and thread.is_alive()):
+            # the loop was not running: close from here (never beside a live loop thread,
+            # which owns these sockets: two closers would close a descriptor twice)
             wasyncore.close_all(socket_map, ignore_all=True)

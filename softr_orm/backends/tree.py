@@ -9,7 +9,7 @@ deduplicated safely.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
@@ -27,12 +27,14 @@ __all__ = [
     "And",
     "Condition",
     "Constant",
+    "Group",
     "Node",
     "Not",
     "Or",
     "RawCondition",
     "record_ids",
     "references_record_id",
+    "simplify",
     "substitute_record_id",
 ]
 
@@ -275,3 +277,52 @@ def substitute_record_id(node: Node, field_id: str) -> Node:
     if isinstance(node, Not):
         return Not(substitute_record_id(node.child, field_id))
     return node
+
+
+# --- what compilers share: AND/OR groups of their own leaves, simplified ----------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """An AND or OR of a compiler's own nodes, once negation has been pushed down to the
+    leaves (every backend's filter language has AND/OR groups; each has its own leaves)."""
+
+    operator: str  # "AND" | "OR"
+    children: tuple[Any, ...]
+
+
+def simplify(node: Any, identity: Callable[[Any], Any]) -> Any:
+    """Fold constants, flatten AND-in-AND / OR-in-OR, drop duplicates, unwrap singletons.
+
+    ``node`` is a :class:`Group`, a :class:`Constant` or one of a compiler's leaves;
+    ``identity`` gives a hashable identity of a leaf or group, by which duplicates are found.
+    The result is :data:`TRUE`/:data:`FALSE`, a leaf, or a :class:`Group` with at least two
+    children, none of them a constant or a group of its own operator.
+    """
+    if not isinstance(node, Group):
+        return node
+    is_and = node.operator == "AND"
+    neutral, absorbing = (TRUE, FALSE) if is_and else (FALSE, TRUE)
+    out: list[Any] = []
+    seen: set[Any] = set()
+    for raw_child in node.children:
+        child = simplify(raw_child, identity)
+        if child == neutral:
+            continue
+        if child == absorbing:
+            return absorbing
+        parts = (
+            child.children
+            if isinstance(child, Group) and child.operator == node.operator
+            else (child,)
+        )
+        for part in parts:
+            key = identity(part)
+            if key not in seen:
+                seen.add(key)
+                out.append(part)
+    if not out:
+        return neutral
+    if len(out) == 1:
+        return out[0]
+    return Group(node.operator, tuple(out))

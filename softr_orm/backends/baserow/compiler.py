@@ -31,11 +31,13 @@ from softr_orm.backends.tree import (
     And,
     Condition,
     Constant,
+    Group,
     Node,
     Not,
     Or,
     RawCondition,
     _freeze,
+    simplify,
 )
 from softr_orm.errors import QueryError, UnsupportedLookup
 
@@ -118,21 +120,15 @@ class _Raw:
         return hash(_freeze(self.filter))
 
 
-@dataclass(frozen=True)
-class _Group:
-    operator: str  # "AND" | "OR"
-    children: tuple[_BNode, ...]
-
-
-_BNode: TypeAlias = _Leaf | _Raw | _Group | Constant
+_BNode: TypeAlias = _Leaf | _Raw | Group | Constant
 
 
 def _or(*children: _BNode) -> _BNode:
-    return _Group("OR", children)
+    return Group("OR", children)
 
 
 def _and(*children: _BNode) -> _BNode:
-    return _Group("AND", children)
+    return Group("AND", children)
 
 
 # --- composite lookups into primitive ones ---------------------------------------------------
@@ -187,7 +183,7 @@ class _Compiler:
         if isinstance(node, (And, Or)):
             is_and = isinstance(node, And)
             operator = "AND" if is_and != negate else "OR"
-            return _Group(operator, tuple(self.lower(child, negate) for child in node.children))
+            return Group(operator, tuple(self.lower(child, negate) for child in node.children))
         if isinstance(node, RawCondition):
             if negate:
                 raise QueryError(
@@ -439,7 +435,7 @@ def _date_operand(c: Condition) -> str:
 
 
 def _identity(node: _BNode) -> Any:
-    if isinstance(node, _Group):
+    if isinstance(node, Group):
         return ("group", node.operator, tuple(_identity(c) for c in node.children))
     if isinstance(node, _Raw):
         return ("raw", _freeze(node.filter))
@@ -447,42 +443,17 @@ def _identity(node: _BNode) -> Any:
 
 
 def _simplify(node: _BNode) -> _BNode:
-    """Fold constants, flatten AND-in-AND / OR-in-OR, drop duplicates, unwrap singletons."""
-    if not isinstance(node, _Group):
-        return node
-    is_and = node.operator == "AND"
-    neutral, absorbing = (TRUE, FALSE) if is_and else (FALSE, TRUE)
-    out: list[_BNode] = []
-    seen: set[Any] = set()
-    for raw_child in node.children:
-        child = _simplify(raw_child)
-        if child == neutral:
-            continue
-        if child == absorbing:
-            return absorbing
-        parts = (
-            child.children
-            if isinstance(child, _Group) and child.operator == node.operator
-            else (child,)
-        )
-        for part in parts:
-            identity = _identity(part)
-            if identity not in seen:
-                seen.add(identity)
-                out.append(part)
-    if not out:
-        return neutral
-    if len(out) == 1:
-        return out[0]
-    return _Group(node.operator, tuple(out))
+    """Constants folded, groups flattened, duplicates dropped (see :func:`simplify`)."""
+    simplified: _BNode = simplify(node, _identity)
+    return simplified
 
 
 def _emit(node: _BNode) -> dict[str, Any]:
-    group = node if isinstance(node, _Group) else _Group("AND", (node,))
+    group = node if isinstance(node, Group) else Group("AND", (node,))
     filters: list[dict[str, Any]] = []
     groups: list[dict[str, Any]] = []
     for child in group.children:
-        if isinstance(child, _Group):
+        if isinstance(child, Group):
             groups.append(_emit(child))
         elif isinstance(child, _Leaf):
             filters.append({"field": child.field, "type": child.type, "value": child.value})

@@ -31,11 +31,13 @@ from softr_orm.backends.tree import (
     And,
     Condition,
     Constant,
+    Group,
     Node,
     Not,
     Or,
     RawCondition,
     _freeze,
+    simplify,
 )
 from softr_orm.constants import MAX_PAGE_SIZE
 from softr_orm.errors import QueryError
@@ -98,13 +100,7 @@ class _Leaf:
     condition: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class _Group:
-    operator: str  # "AND" | "OR"
-    children: tuple[_SNode, ...]
-
-
-_SNode: TypeAlias = _Leaf | _Group | Constant
+_SNode: TypeAlias = _Leaf | Group | Constant
 
 
 def _leaf(operator: str, key: str, **values: Any) -> _Leaf:
@@ -121,8 +117,8 @@ def _empty(key: str) -> _Leaf:
     return _leaf("IS_EMPTY", key)
 
 
-def _or_empty(leaf: _Leaf, key: str) -> _Group:
-    return _Group("OR", (leaf, _empty(key)))
+def _or_empty(leaf: _Leaf, key: str) -> Group:
+    return Group("OR", (leaf, _empty(key)))
 
 
 def _jsonable(value: Any) -> Any:
@@ -195,7 +191,7 @@ def _negative(condition: Condition) -> _SNode:
         if lookup == "has_all":
             # Lacks at least one of them: OR of "has none of [x]" per element, or empty.
             lacks = tuple(_binary("HAS_NONE_OF", key, [item]) for item in items)
-            return _Group("OR", (*lacks, _empty(key)))
+            return Group("OR", (*lacks, _empty(key)))
         value = items
     if lookup in ("range", "within"):
         low, high = _bounds(condition)
@@ -221,7 +217,7 @@ def _lower(node: Node, negate: bool) -> _SNode:
     if isinstance(node, (And, Or)):
         is_and = isinstance(node, And)
         operator = "AND" if is_and != negate else "OR"
-        return _Group(operator, tuple(_lower(child, negate) for child in node.children))
+        return Group(operator, tuple(_lower(child, negate) for child in node.children))
     if isinstance(node, RawCondition):
         if negate:
             raise QueryError(
@@ -247,40 +243,15 @@ def _lower(node: Node, negate: bool) -> _SNode:
 def _node_identity(node: _SNode) -> Any:
     if isinstance(node, _Leaf):
         return ("leaf", _freeze(node.condition))
-    if isinstance(node, _Group):
+    if isinstance(node, Group):
         return ("group", node.operator, tuple(_node_identity(c) for c in node.children))
     return ("const", node.value)
 
 
 def _simplify(node: _SNode) -> _SNode:
-    """Fold constants, flatten AND-in-AND / OR-in-OR, drop duplicates, unwrap singletons."""
-    if not isinstance(node, _Group):
-        return node
-    is_and = node.operator == "AND"
-    neutral, absorbing = (TRUE, FALSE) if is_and else (FALSE, TRUE)
-    out: list[_SNode] = []
-    seen: set[Any] = set()
-    for raw_child in node.children:
-        child = _simplify(raw_child)
-        if child == neutral:
-            continue
-        if child == absorbing:
-            return absorbing
-        parts = (
-            child.children
-            if isinstance(child, _Group) and child.operator == node.operator
-            else (child,)
-        )
-        for part in parts:
-            identity = _node_identity(part)
-            if identity not in seen:
-                seen.add(identity)
-                out.append(part)
-    if not out:
-        return neutral
-    if len(out) == 1:
-        return out[0]
-    return _Group(node.operator, tuple(out))
+    """Constants folded, groups flattened, duplicates dropped (see :func:`simplify`)."""
+    simplified: _SNode = simplify(node, _node_identity)
+    return simplified
 
 
 def _raw_depth(condition: Mapping[str, Any]) -> int:
@@ -293,7 +264,7 @@ def _raw_depth(condition: Mapping[str, Any]) -> int:
 
 
 def _depth(node: _SNode) -> int:
-    if isinstance(node, _Group):
+    if isinstance(node, Group):
         return 1 + max(_depth(child) for child in node.children)
     if isinstance(node, _Leaf):
         return _raw_depth(node.condition)
@@ -301,7 +272,7 @@ def _depth(node: _SNode) -> int:
 
 
 def _emit(node: _SNode) -> dict[str, Any]:
-    if isinstance(node, _Group):
+    if isinstance(node, Group):
         return {"operator": node.operator, "conditions": [_emit(c) for c in node.children]}
     if isinstance(node, _Leaf):
         return copy.deepcopy(node.condition)

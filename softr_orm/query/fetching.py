@@ -2,7 +2,9 @@
 
 Pages are at most the backend's ``max_page_size`` records (200 for Softr). A scan reads the
 first page, learns the total from it, and then keeps several pages in flight (the session's
-rate limiter, not the number in flight, bounds the request rate), yielding them in order.
+rate limiter, not the number in flight, bounds the request rate), yielding them in order. A
+query whose last scan was large does not wait for the total: it asks for its first pages at
+once (:data:`SPECULATIVE_PAGES`), the same requests the scan would send after the first page.
 ``all()`` and ``.iterator()`` run the same scan: ``all()`` keeps every record, ``.iterator()``
 holds only the pages in flight and the ids of the last few pages (to drop a record seen twice,
 when an insert shifted the pages), so its memory does not grow with the table.
@@ -46,15 +48,16 @@ M = TypeVar("M", bound="QueryableModel")
 SCAN_CONCURRENCY = 16
 
 #: Pages an open scan may request beside its first, before the first has told the total. The
-#: first page must otherwise come back alone, one whole round trip in which nothing else is
-#: asked: at 250 ms latency that alone held a 50-page scan to about 67% of 40 req/s. Four is
-#: the default rate limiter's burst (5) less the first page, so they leave with it at once and
-#: cost no time. They cost budget when the result is smaller than guessed, so a scan only
-#: speculates on a query whose last scan (same service, table and request, any session of the
-#: process) was large, and only as many pages as that scan had: a small result, or a query
-#: never scanned before, costs no extra request; a result that shrank since costs at most
-#: this many.
-SPECULATIVE_PAGES = 4
+#: first page must otherwise come back alone, one whole round trip in which the rate budget
+#: lies idle: at 250 ms latency that held a 50-page scan to about 72% of 40 req/s. The session's
+#: rate limiter paces these requests as any others (five leave at once, the default burst, the
+#: rest one every 25 ms), so asking for up to ``SCAN_CONCURRENCY - 1`` fills the first round trip
+#: at real latencies. They cost budget only when the result is smaller than guessed, so a scan
+#: only speculates on a query whose last scan (same service, table and request, any session of
+#: the process) was large, and only as many pages as that scan had: a small result, or a query
+#: never scanned before, costs no extra request; a result that shrank since costs at most this
+#: many.
+SPECULATIVE_PAGES = SCAN_CONCURRENCY - 1
 
 #: How many of the latest pages' ids a scan remembers to drop duplicates. An insert during a
 #: scan shifts records by one position per insert between two reads of adjacent pages, so a

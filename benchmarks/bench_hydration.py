@@ -179,7 +179,7 @@ def run(rounds: int = 7) -> list[dict[str, Any]]:
     # The binding a session would have read from the live schema (no request is made).
     from softr_orm.query.binding import _state
 
-    _state(session).bindings[Person] = binding
+    _state(session).bindings[Person] = {binding.database_id: binding}
     softr_orm.configure(session)
     field_ids = [fid for fid, _, _ in FIELDS]
     pages = [

@@ -37,6 +37,19 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
     return _real_connect_ex(self, address)
 
 
+@pytest.fixture(autouse=True)
+def _no_scan_sizes_from_other_tests() -> Iterator[None]:
+    """Scans remember the size of each query shape in the process, to ask for a large one's
+    first pages at once (``softr_orm.query.fetching.SPECULATIVE_PAGES``). Tests on emulators
+    whose ids repeat would otherwise inherit sizes, and request counts, from tests run before
+    them in the same worker: each test starts as a fresh process does."""
+    from softr_orm.query import fetching
+
+    fetching._SIZES.clear()
+    yield
+    fetching._SIZES.clear()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _loopback_only() -> Iterator[None]:
     """Any connection to a non-loopback address fails the test that tries it."""

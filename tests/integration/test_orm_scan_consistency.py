@@ -49,8 +49,12 @@ def _scan_while_deleting(
     model: type[Model],
     ids: list[str],
     scan: Callable[[Any], list[Any]],
+    warm: bool = False,
 ) -> tuple[list[str], set[str]]:
-    """Run ``scan`` while another thread deletes the oldest records (the most shifting)."""
+    """Run ``scan`` while another thread deletes the oldest records (the most shifting).
+
+    With ``warm``, the same scan runs once before (no deletes), so the scan under deletes
+    knows its query is large and asks for its first pages at once (``SPECULATIVE_PAGES``)."""
     reader = make_session()
     writer = make_session()
     started = threading.Event()
@@ -71,6 +75,9 @@ def _scan_while_deleting(
 
     reader.add_listener(slow_down)
     model.objects.using(reader).count()  # the schema is read before the scan
+    if warm:
+        assert len(scan(model.objects.using(reader).all())) == len(ids)
+        started.clear()
     deleter = threading.Thread(target=delete)
     deleter.start()
     try:
@@ -88,14 +95,16 @@ def _scan_while_deleting(
         pytest.param(lambda qs: list(qs), id="all"),
     ],
 )
+@pytest.mark.parametrize("warm", [False, True], ids=["first-scan", "speculating"])
 def test_scan_returns_every_record_that_existed_throughout(
     make_session: Callable[..., Session],
     rows: tuple[type[Model], list[str]],
     scan: Callable[[Any], list[Any]],
+    warm: bool,
 ) -> None:
     """Deletes running during the scan skip no surviving record, and none comes twice."""
     model, ids = rows
-    got, deleted = _scan_while_deleting(make_session, model, ids, scan)
+    got, deleted = _scan_while_deleting(make_session, model, ids, scan, warm)
     assert deleted, "the deleter must have run during the scan"
     assert len(got) == len(set(got))
     survivors = set(ids) - deleted

@@ -108,6 +108,36 @@ def test_missing_key_fails_at_init(monkeypatch: pytest.MonkeyPatch) -> None:
         SoftrORM(app)
 
 
+def test_baserow_backend_gets_a_baserow_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SOFTR_BACKEND = "baserow": the app's session is Baserow's, from BASEROW_* keys (the
+    environment fills gaps); an unknown backend fails at init_app. No request is made."""
+    from softr_orm.backends.baserow import BaserowSession
+
+    for name in ("BASEROW_TOKEN", "BASEROW_TOKEN_FILE", "BASEROW_URL", "BASEROW_EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BASEROW_URL", "http://127.0.0.1:9")
+    app = flask.Flask("baserow")
+    app.config.update(
+        SOFTR_BACKEND="baserow",
+        BASEROW_TOKEN="t" * 32,
+        SOFTR_MAX_RETRIES=2,
+        SOFTR_CONFIGURE_DEFAULT=False,
+    )
+    SoftrORM(app)
+    session = get_session(app)
+    assert isinstance(session, BaserowSession)
+    assert session.base_url == "http://127.0.0.1:9" and session.max_retries == 2
+    assert "t" * 32 not in repr(session)
+    other = flask.Flask("nobackend")
+    other.config.update(SOFTR_BACKEND="airtable", SOFTR_API_KEY="k" * 32)
+    with pytest.raises(ConfigurationError, match="SOFTR_BACKEND"):
+        SoftrORM(other)
+    bare = flask.Flask("notoken")
+    bare.config.update(SOFTR_BACKEND="baserow")
+    with pytest.raises(ConfigurationError, match="BASEROW_TOKEN"):
+        SoftrORM(bare)
+
+
 def test_environment_fills_what_the_config_leaves_out(
     softr_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,8 +1,10 @@
 """Flask integration: ``SoftrORM(app)``, or ``softr = SoftrORM()`` then ``softr.init_app(app)``.
 
-Each app gets its own :class:`softr_orm.Session`, built from its config:
+Each app gets its own :class:`softr_orm.Session`, built from its config (or, with
+``SOFTR_BACKEND = "baserow"``, its own Baserow session: see below):
 
 =============================  ===================================================
+``SOFTR_BACKEND``              ``"softr"`` (the default) or ``"baserow"``
 ``SOFTR_API_KEY``              the API key (else ``$SOFTR_API_KEY`` / ``$SOFTR_API_KEY_FILE``)
 ``SOFTR_BASE_URL``             the Database API root (else ``$SOFTR_BASE_URL``, else Softr's)
 ``SOFTR_USERS_BASE_URL``       the Users API root (else ``$SOFTR_USERS_BASE_URL``)
@@ -18,6 +20,13 @@ Each app gets its own :class:`softr_orm.Session`, built from its config:
 ``SOFTR_JSON``                 use :class:`SoftrJSONProvider` for ``jsonify`` (default ``True``)
 ``SOFTR_DATABASES``            ``{"<id in Meta.database>": "<id to use>"}`` for this app's session
 =============================  ===================================================
+
+With ``SOFTR_BACKEND = "baserow"`` the app's session is a
+:class:`~softr_orm.backends.baserow.BaserowSession` built from ``BASEROW_TOKEN``,
+``BASEROW_URL``, ``BASEROW_EMAIL`` and ``BASEROW_PASSWORD`` (gaps filled from the environment's
+``BASEROW_*``, as :meth:`BaserowSession.from_env` reads them), with ``SOFTR_TIMEOUT``,
+``SOFTR_MAX_RETRIES``, ``SOFTR_RATE_LIMIT`` and ``SOFTR_SESSION_OPTIONS`` as for Softr; the
+same models serve it, as ``BACKEND`` does in Django's ``settings.SOFTR``.
 
 With ``SOFTR_JSON`` (and Flask's own JSON provider in place), views can return model
 instances and querysets: ``jsonify(contact)``, ``return {"contacts": qs[:20]}``. Dates and
@@ -45,6 +54,7 @@ from flask import Flask, current_app, request
 from flask.cli import AppGroup
 from flask.json.provider import DefaultJSONProvider
 
+from softr_orm.backends.base import BackendSession
 from softr_orm.backends.defaults import configure
 from softr_orm.backends.softr.session import Session
 from softr_orm.contrib import RequestLog
@@ -67,29 +77,53 @@ _SESSION_KEYS = {
     "SOFTR_RATE_LIMIT": "rate_limit",
     "SOFTR_RATE_LIMIT_URL": "rate_limit",  # after SOFTR_RATE_LIMIT: the URL wins
 }
+_BASEROW_KEYS = {
+    "BASEROW_TOKEN": "token",
+    "BASEROW_URL": "base_url",
+    "BASEROW_EMAIL": "email",
+    "BASEROW_PASSWORD": "password",
+    "SOFTR_TIMEOUT": "timeout",
+    "SOFTR_MAX_RETRIES": "max_retries",
+    "SOFTR_RATE_LIMIT": "rate_limit",
+}
+#: ``SOFTR_BACKEND`` values: Softr (the default) or Baserow.
+BACKENDS = ("softr", "baserow")
 
 
 @dataclass
 class _AppState:
     """What ``init_app`` leaves in ``app.extensions["softr_orm"]``."""
 
-    session: Session
+    session: BackendSession
     extension: SoftrORM
     models: tuple[str | type, ...] = ()
 
 
-def session_from_config(config: Any) -> Session:
-    """A session from a Flask config mapping (values left out come from the environment)."""
+def session_from_config(config: Any) -> BackendSession:
+    """A session from a Flask config mapping (values left out come from the environment):
+    Softr's, or Baserow's with ``SOFTR_BACKEND = "baserow"``.
+
+    Raises:
+        ConfigurationError: an unknown ``SOFTR_BACKEND``, no key or token, a bad URL...
+    """
+    backend = config.get("SOFTR_BACKEND") or "softr"
+    if backend not in BACKENDS:
+        raise ConfigurationError(f"SOFTR_BACKEND must be one of {BACKENDS}, not {backend!r}")
     kwargs: dict[str, Any] = dict(config.get("SOFTR_SESSION_OPTIONS") or {})
-    for key, arg in _SESSION_KEYS.items():
+    for key, arg in (_BASEROW_KEYS if backend == "baserow" else _SESSION_KEYS).items():
         value = config.get(key)
         if value is not None and value != "":
             kwargs[arg] = value
+    if backend == "baserow":
+        from softr_orm.backends.baserow.session import BaserowSession
+
+        return BaserowSession.from_env(**kwargs)
     return Session.from_env(**kwargs)
 
 
-def get_session(app: Flask | None = None) -> Session:
-    """The session of ``app`` (default: the current app).
+def get_session(app: Flask | None = None) -> BackendSession:
+    """The session of ``app`` (default: the current app): a Softr ``Session``, or a
+    ``BaserowSession`` with ``SOFTR_BACKEND = "baserow"``.
 
     Raises:
         RuntimeError: no app given and no app context.
@@ -102,7 +136,7 @@ def get_session(app: Flask | None = None) -> Session:
             f"softr_orm is not set up on Flask app {target.name!r}: call SoftrORM(app) or "
             "softr.init_app(app)"
         )
-    session: Session = state.session
+    session: BackendSession = state.session
     return session
 
 
@@ -163,11 +197,11 @@ class SoftrORM:
         app.cli.add_command(_cli)
 
     @property
-    def session(self) -> Session:
+    def session(self) -> BackendSession:
         """The current app's session (needs an app context)."""
         return get_session()
 
-    def get_session(self, app: Flask | None = None) -> Session:
+    def get_session(self, app: Flask | None = None) -> BackendSession:
         """The session of ``app`` (default: the current app)."""
         return get_session(app)
 

@@ -5,7 +5,8 @@ call the field's ``to_python``, store the result. Most of that time went to the 
 calls, not to conversion. So for each binding (one model matched against one live table) this
 module writes one function, ``fill(d, raw)``, with the field ids and attribute names as
 constants and the common cases of each field type inline (a str for a text field, an int or a
-float for a number, a ``{"id", "label"}`` object for a select, Softr's ``...Z`` date-times).
+float for a number, Baserow's decimal strings for numbers and currencies, a ``{"id", "label"}``
+object for a select, Softr's ``...Z`` date-times).
 
 Everything else, and every field class whose ``to_python`` is not one of the known ones (a
 user's subclass, computed and raw fields), goes through the field's own ``to_python``: the
@@ -43,10 +44,34 @@ _EXTRA_KEY = "softr_orm.models.hydration"
 _TEXT = ["x = v if v.__class__ is str or v is None else {f}(v)"]
 _NUMBER = [
     "c = v.__class__",
-    "x = v if c is int or c is float or v is None else (float(v) if c is Decimal else {f}(v))",
+    "if c is int or c is float or v is None:",
+    "    x = v",
+    "elif c is Decimal:",
+    "    x = float(v)",
+    "elif c is str:",  # Baserow's decimal strings: to_python's own first try, int(v)
+    "    try:",
+    "        x = int(v)",
+    "    except ValueError:",
+    "        x = {f}(v)",
+    "else:",
+    "    x = {f}(v)",
 ]
 _WHOLE = ["x = v if v.__class__ is int or v is None else {f}(v)"]
-_CURRENCY = ["x = v if v.__class__ is Decimal or v is None else {f}(v)"]
+_CURRENCY = [
+    "c = v.__class__",
+    "if c is Decimal or v is None:",
+    "    x = v",
+    "elif c is str:",  # Baserow's decimal strings: to_python's own Decimal(v.strip())
+    "    try:",
+    "        x = Decimal(v.strip())",
+    "    except Exception:",
+    "        x = {f}(v)",
+    "    else:",
+    "        if not x.is_finite():",
+    "            x = {f}(v)",
+    "else:",
+    "    x = {f}(v)",
+]
 _CHECKBOX = ["x = v if v is True or v is False else (False if v is None else {f}(v))"]
 _DATE = [
     "if v.__class__ is str:",

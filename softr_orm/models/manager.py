@@ -143,7 +143,8 @@ class Manager(Generic[M]):
     # --- writes by key ----------------------------------------------------------------------
 
     def bulk_create(self, objs: Iterable[M]) -> BulkResult:
-        """Create every unsaved instance: one POST each, concurrently within the write budget.
+        """Create every unsaved instance: one POST each, concurrently within the write budget
+        (on a backend with batch endpoints, such as Baserow, 200 records a request).
 
         Each instance is checked before any request; those created get their ids. The result
         is three-valued: ``succeeded`` (new ids), ``failed`` and ``unknown`` (a create that

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from softr_orm import errors
+from softr_orm.backends.base import batch_backend
 from softr_orm.errors import InvalidValue, UnknownField
 from softr_orm.fields import Field, LinkedRecord
 from softr_orm.models.options import SaveResult
@@ -25,7 +26,7 @@ from softr_orm.query.binding import Binding, forget
 from softr_orm.query.bulk import BulkResult, run_each
 
 if TYPE_CHECKING:
-    from softr_orm.backends.base import FieldDefinition, Record
+    from softr_orm.backends.base import BatchBackend, FieldDefinition, Record
     from softr_orm.models.base import Model
 
 __all__ = ["bulk_create", "delete", "refresh", "row_of", "save"]
@@ -99,12 +100,14 @@ def delete(instance: Model) -> None:
 
 
 def bulk_create(instances: Sequence[Model]) -> BulkResult:
-    """Create every unsaved instance: one POST each, concurrently within the write budget.
+    """Create every unsaved instance: one POST each, concurrently within the write budget, or,
+    when the backend has batch endpoints (Baserow), ``max_batch_size`` records a request.
 
     Every instance is checked (required fields, values against the live fields) before any
     request. An instance created gets its id and the server's values. A create that may or
     may not have been applied is reported ``unknown`` (without a key it cannot be proven;
-    ``upsert`` reconciles through one) and is never sent again.
+    ``upsert`` reconciles through one) and is never sent again; for a batch, that is each of
+    its records. A batch is all or nothing: a refused batch fails each of its records.
 
     ``succeeded`` lists the new ids in input order; ``failed`` and ``unknown`` are keyed by
     ``"#<position in the input>"``.
@@ -124,16 +127,24 @@ def bulk_create(instances: Sequence[Model]) -> BulkResult:
         bodies.append((instance, binding, _body(instance, binding, instance._changed())))
     binding = bodies[0][1]
     concurrency = binding.session.backend.write_concurrency
+    batches = batch_backend(binding.session.backend)
+    results: list[Record | Exception]
+    where = (binding.session, binding.database_id, binding.table_id)
+    if batches is not None and all(
+        (b.session, b.database_id, b.table_id) == where for _, b, _ in bodies
+    ):
+        results = _create_batches(batches, binding, [item[2] for item in bodies])
+    else:
 
-    def create(item: tuple[Model, Binding, dict[str, Any]]) -> Record:
-        return outcome.create_record(item[1], item[2])
+        def create(item: tuple[Model, Binding, dict[str, Any]]) -> Record:
+            return outcome.create_record(item[1], item[2])
+
+        results = run_each(bodies, create, concurrency)
 
     succeeded: list[str] = []
     failed: dict[str, Exception] = {}
     unknown: dict[str, Exception] = {}
-    for position, (item, result) in enumerate(
-        zip(bodies, run_each(bodies, create, concurrency), strict=True)
-    ):
+    for position, (item, result) in enumerate(zip(bodies, results, strict=True)):
         if isinstance(result, errors.AmbiguousWriteError):
             unknown[f"#{position}"] = result
         elif isinstance(result, Exception):
@@ -143,6 +154,31 @@ def bulk_create(instances: Sequence[Model]) -> BulkResult:
             assert item[0].id is not None
             succeeded.append(item[0].id)
     return BulkResult(succeeded, failed, unknown)
+
+
+def _create_batches(
+    batches: BatchBackend, binding: Binding, bodies: list[dict[str, Any]]
+) -> list[Record | Exception]:
+    """One result per body, sent ``max_batch_size`` a request: the record created, or the
+    error of its whole batch (all or nothing; a lost answer leaves each row unknown)."""
+    size = batches.max_batch_size
+    chunks = [bodies[i : i + size] for i in range(0, len(bodies), size)]
+
+    def create_many(chunk: list[dict[str, Any]]) -> list[Record]:
+        return batches.create_records(binding.database_id, binding.table_id, chunk)
+
+    results: list[Record | Exception] = []
+    concurrency = binding.session.backend.write_concurrency
+    for chunk, answer in zip(chunks, run_each(chunks, create_many, concurrency), strict=True):
+        if isinstance(answer, list) and len(answer) != len(chunk):
+            answer = errors.AmbiguousWriteError(
+                f"a batch of {len(chunk)} creates was answered with {len(answer)} records"
+            )
+        if isinstance(answer, Exception):
+            results.extend([answer] * len(chunk))
+        else:
+            results.extend(answer)
+    return results
 
 
 def row_of(instance: Model) -> dict[str, Any]:

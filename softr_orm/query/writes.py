@@ -1,5 +1,8 @@
 """Writes by a unique key: ``upsert``, and the ``update_or_create``/``dedupe`` built on it.
 
+Longer than ~500 lines because the upsert's steps (lookup, plan, send single or batched,
+reconcile) all work on one ``_Plan`` per key, and splitting them would scatter that state.
+
 Softr has no upsert, no unique constraint, no idempotency key and no record version, so a sync
 job must find each row's record by a key of its own (an e-mail, an external id) and decide.
 :func:`upsert` does it for many rows at once, in as few requests as the service allows:
@@ -23,7 +26,13 @@ What is not promised: another process creating the same key at the same time can
 duplicate (Softr has no unique constraint); :func:`dedupe` finds and removes such records.
 
 The single-record calls go through the backend seam (``create_record``, ``update_record``).
-:func:`_send` is the one place a backend with batch endpoints could take the writes over.
+A backend with batch endpoints (:func:`~softr_orm.backends.base.batch_backend`, Baserow) takes
+the writes over in :func:`_send`: creates and updates go ``max_batch_size`` rows a request.
+A batch is all or nothing, so a refused batch fails each of its rows (and writes none), and a
+batch whose answer is lost leaves each of its rows unknown until :func:`_reconcile` proves it
+through the key, after the settle delay, exactly as for a single create (never re-sent
+blindly). With such a backend, when the key searches would cost more requests than reading
+the whole table, the table is read instead (:func:`_lookup`'s ``scan_if_cheaper``).
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from softr_orm.backends.base import batch_backend
 from softr_orm.errors import AmbiguousWriteError, InvalidValue, SoftrError, TransportError
 from softr_orm.query import outcome
 from softr_orm.query.binding import Binding, bind
@@ -166,12 +176,28 @@ def _lookup(
     binding: Binding,
     names: Sequence[str],
     keys: list[tuple[Any, ...]],
+    *,
+    scan_if_cheaper: bool = False,
 ) -> dict[tuple[Any, ...], list[Record]]:
-    """Folded key -> the records found for it (creation order), one search per chunk."""
+    """Folded key -> the records found for it (creation order), one search per chunk.
+
+    With ``scan_if_cheaper`` (a backend whose writes are batched, so that reads dominate the
+    request count) and more than one chunk, the table's rows are counted first, and when
+    reading them all takes fewer pages than there are chunks, the whole table is read and
+    matched here instead: the same folded comparison, fewer requests.
+    """
     chunks = [keys[i : i + KEYS_PER_SEARCH] for i in range(0, len(keys), KEYS_PER_SEARCH)]
+    if scan_if_cheaper and len(chunks) > 1:
+        everything = QuerySet(model, session)
+        fetcher = everything._fetcher()
+        pages = -(-everything.count() // fetcher.page_size)
+        if pages < len(chunks):
+            chunks = [[]]  # one "chunk" meaning: the whole table
 
     def search(chunk: list[tuple[Any, ...]]) -> list[Record]:
-        if len(names) == 1:
+        if not chunk:
+            condition = Q()
+        elif len(names) == 1:
             lookup: dict[str, Any] = {f"{names[0]}__in": [key[0] for key in chunk]}
             condition = Q(**lookup)
         else:
@@ -192,6 +218,7 @@ def _lookup(
 
     found: dict[tuple[Any, ...], list[Record]] = {}
     seen: set[str] = set()
+    wanted = {tuple(_fold(v) for v in key) for key in keys}
     results = run_each(chunks, search, SEARCH_CONCURRENCY)
     for result in results:
         if isinstance(result, Exception):
@@ -204,7 +231,8 @@ def _lookup(
             key = tuple(
                 _fold(_stored_form(model, name, record, binding.ids[name])) for name in names
             )
-            found.setdefault(key, []).append(record)
+            if key in wanted:
+                found.setdefault(key, []).append(record)
     return found
 
 
@@ -272,7 +300,15 @@ def upsert(
         else:
             plan.forms.update(forms)
             plan.rows.append(index)
-    found = _lookup(model, live_session, binding, names, [p.key for p in plans.values()])
+    batched = batch_backend(live_session.backend) is not None
+    found = _lookup(
+        model,
+        live_session,
+        binding,
+        names,
+        [p.key for p in plans.values()],
+        scan_if_cheaper=batched,
+    )
     writes: list[_Plan] = []
     duplicates: dict[tuple[Any, ...], list[str]] = {}
     for folded, plan in plans.items():
@@ -295,8 +331,9 @@ def upsert(
     if bar is not None:
         bar.update(len(plans) - len(writes))
     _send(model, binding, writes, bar)
-    ambiguous_creates = [p for p in writes if p.outcome == "unknown" and p.id is None]
-    _reconcile(model, live_session, binding, names, ambiguous_creates, duplicates)
+    # Single-record updates prove themselves (outcome.update_record); a batch's cannot.
+    ambiguous = [p for p in writes if p.outcome == "unknown" and (p.id is None or batched)]
+    _reconcile(model, live_session, binding, names, ambiguous, duplicates)
     if bar is not None:
         bar.close()
     outcomes: list[RowOutcome] = [None] * len(row_keys)  # type: ignore[list-item]
@@ -358,9 +395,13 @@ def _plan_update(
 def _send(model: type[QueryableModel], binding: Binding, writes: list[_Plan], bar: Any) -> None:
     """Send each planned create or update, concurrently within the write budget.
 
-    The one place where a backend with batch endpoints could take over: every write here is a
-    single-record call through the seam.
+    Single-record calls through the seam, each update under the rule of
+    :mod:`softr_orm.query.outcome`; or, when the backend has batch endpoints, creates and
+    updates ``max_batch_size`` rows a request (:func:`_send_batches`).
     """
+    if batch_backend(binding.session.backend) is not None:
+        _send_batches(binding, writes, bar)
+        return
 
     def write(plan: _Plan) -> Record:
         if plan.id is None:
@@ -370,6 +411,39 @@ def _send(model: type[QueryableModel], binding: Binding, writes: list[_Plan], ba
     concurrency = binding.session.backend.write_concurrency
     for plan, result in zip(writes, run_each(writes, write, concurrency, bar), strict=True):
         _settle(plan, result)
+
+
+def _send_batches(binding: Binding, writes: list[_Plan], bar: Any) -> None:
+    """Creates, then updates, in all-or-nothing batches of the backend's ``max_batch_size``.
+
+    A batch answered settles each row with its record (Baserow answers in the order sent); a
+    refused batch fails each of its rows; a batch whose answer was lost makes each of its rows
+    unknown, for :func:`_reconcile` to prove through the key. Nothing is sent again here.
+    """
+    batches = batch_backend(binding.session.backend)
+    assert batches is not None
+    size = batches.max_batch_size
+    creates = [p for p in writes if p.id is None]
+    updates = [p for p in writes if p.id is not None]
+    chunks = [creates[i : i + size] for i in range(0, len(creates), size)]
+    chunks += [updates[i : i + size] for i in range(0, len(updates), size)]
+
+    def write(chunk: list[_Plan]) -> list[Record]:
+        db, table = binding.database_id, binding.table_id
+        if chunk[0].id is None:
+            return batches.create_records(db, table, [p.body for p in chunk])
+        return batches.update_records(db, table, [(str(p.id), p.body) for p in chunk])
+
+    concurrency = binding.session.backend.write_concurrency
+    for chunk, result in zip(chunks, run_each(chunks, write, concurrency), strict=True):
+        if isinstance(result, list) and len(result) != len(chunk):
+            result = AmbiguousWriteError(
+                f"a batch of {len(chunk)} rows was answered with {len(result)} records"
+            )
+        for index, plan in enumerate(chunk):
+            _settle(plan, result[index] if isinstance(result, list) else result)
+        if bar is not None:
+            bar.update(len(chunk))
 
 
 def _settle(plan: _Plan, result: Record | Exception) -> None:
@@ -394,7 +468,11 @@ def _reconcile(
     """Prove ambiguous creates through their key: after the settle delay, a record found is
     the create that landed; none found means it did not, and it is sent again (at most
     ``1 + max_retries`` attempts in all). Every round starts with the settle delay, so when
-    this returns no attempt of this run is still on its way: a later run cannot miss it."""
+    this returns no attempt of this run is still on its way: a later run cannot miss it.
+
+    Updates of a lost batch (``plan.id`` set) are proven the same way: the record found by the
+    key holds the values sent (updated), or, the attempt having settled, they are sent again;
+    a record no longer found by its key stays unknown."""
     rounds = outcome.proof_rounds(session)
     for attempt in range(1, rounds + 1):
         if not pending:
@@ -407,7 +485,9 @@ def _reconcile(
         again: list[_Plan] = []
         for plan in pending:
             records = found.get(tuple(_fold(v) for v in plan.key), [])
-            if len(records) > 1:
+            if plan.id is not None:
+                _prove_update(model, binding, names, plan, records, attempt < rounds, again)
+            elif len(records) > 1:
                 _duplicate(model, plan, names, records, duplicates)
             elif records:
                 _plan_update(model, binding, plan, records[0], names)
@@ -424,7 +504,35 @@ def _reconcile(
                     "unknown outcome, none of which landed (checked after the settle delay)"
                 )
         _send(model, binding, again, None)
-        pending = [p for p in again if p.outcome == "unknown" and p.id is None]
+        pending = [
+            p
+            for p in again
+            if p.outcome == "unknown" and (p.id is None or batch_backend(session.backend))
+        ]
+
+
+def _prove_update(
+    model: type[QueryableModel],
+    binding: Binding,
+    names: Sequence[str],
+    plan: _Plan,
+    records: list[Record],
+    may_resend: bool,
+    again: list[_Plan],
+) -> None:
+    """One settled round for an update of unknown outcome (from a lost batch)."""
+    record = next((r for r in records if r.get("id") == plan.id), None)
+    if record is None:
+        return  # not found by its key any more: it stays unknown
+    error = plan.error
+    _plan_update(model, binding, plan, record, names)
+    if not plan.body:  # the record holds every value sent: the update landed
+        plan.outcome, plan.error = "updated", None
+    elif may_resend:  # it did not land, and has settled: sending again is safe
+        plan.outcome, plan.error = "updated", None
+        again.append(plan)
+    else:
+        plan.outcome, plan.error = "unknown", error
 
 
 def _result(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from typing import Any
@@ -99,6 +100,31 @@ def test_rows_become_records_in_place() -> None:
     assert Reader(TABLE).records([dict(row), "junk"])[0]["id"] == "3"
     assert row["field_10"][0]["filename"] == "a.png" and row["field_10"][0]["id"] == "abc.png"
     assert row["field_11"] == [{"id": "1", "name": "Ann"}]
+
+
+def test_generated_records_match_record_on_every_shape() -> None:
+    """records() (code generated per table) rewrites exactly as record() does, odd shapes
+    included: options without a value, non-dict items, None."""
+    odd = TABLE
+    shapes: list[Any] = [
+        None,
+        "text",
+        3,
+        [],
+        {"id": 70, "value": "Open", "color": "blue"},
+        {"id": 70, "color": "blue"},
+        [{"id": 80, "value": "a", "color": "red"}, {"id": 81}, "plain", None, 4],
+        [{"id": 5, "value": "Acme", "order": "1"}],
+        [{"id": 1, "name": "Ann"}, {"name": "no id"}],
+        [{"url": "http://h/media/user_files/abc.png", "name": "abc.png"}],
+    ]
+    for shape in shapes:
+        row = {"id": 7, **{f.id: copy.deepcopy(shape) for f in odd.fields}}
+        twin = copy.deepcopy(row)
+        expected = Reader(odd).record(row)
+        (got,) = Reader(odd).records([twin, None, "junk"])
+        assert got == expected, shape
+        assert got["fields"] is twin  # in place, as record() does
 
 
 def test_write_forms_become_baserow_bodies() -> None:

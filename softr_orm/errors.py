@@ -55,7 +55,9 @@ __all__ = [
     "UnknownFieldName",
     "UnsupportedLookup",
     "UntrustedHostWarning",
+    "build_error",
     "error_for_response",
+    "read_error_body",
 ]
 
 
@@ -308,6 +310,44 @@ def error_class(status: int, error_code: str | None) -> type[APIError]:
     return APIError
 
 
+def read_error_body(text: str) -> Any:
+    """The JSON of an error answer's body, or None when it is none, not JSON, or nested too
+    deeply to read (an error about an error must not raise a builtin one)."""
+    try:
+        return json.loads(text) if text else None
+    except (ValueError, RecursionError):
+        return None
+
+
+def build_error(
+    cls: type[APIError],
+    message: str,
+    *,
+    status: int,
+    error_code: str | None,
+    details: Mapping[str, Any] | None,
+    method: str | None,
+    path: str | None,
+    body: str,
+    retry_after: float | None,
+) -> APIError:
+    """The exception of class ``cls`` for an error answer, whichever service's format its
+    body had: the body kept (cut at 2,000 characters), ``Retry-After`` on the classes that
+    retry."""
+    error = cls(
+        message,
+        status=status,
+        error_code=error_code,
+        details=details,
+        method=method,
+        path=path,
+        body=body[:2000] or None,
+    )
+    if retry_after is not None and isinstance(error, (RateLimited, ServiceUnavailable)):
+        error.retry_after = retry_after
+    return error
+
+
 def error_for_response(
     status: int,
     body: bytes | str | None,
@@ -321,10 +361,7 @@ def error_for_response(
     message: str | None = None
     code: str | None = None
     details: Mapping[str, Any] | None = None
-    try:
-        parsed = json.loads(text) if text else None
-    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
-        parsed = None
+    parsed = read_error_body(text)
     if isinstance(parsed, dict):
         raw_message = parsed.get("message")
         if isinstance(raw_message, str):
@@ -338,19 +375,17 @@ def error_for_response(
     if message is None:
         snippet = " ".join(text.split())[:200]
         message = snippet or f"HTTP {status} with an empty body"
-    cls = error_class(status, code)
-    error = cls(
+    return build_error(
+        error_class(status, code),
         message,
         status=status,
         error_code=code,
         details=details,
         method=method,
         path=path,
-        body=text[:2000] or None,
+        body=text,
+        retry_after=retry_after,
     )
-    if retry_after is not None and isinstance(error, (RateLimited, ServiceUnavailable)):
-        error.retry_after = retry_after
-    return error
 
 
 # --- Softr was not reached, or we cannot know ---------------------------------------------

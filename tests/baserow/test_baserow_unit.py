@@ -365,3 +365,11 @@ def test_a_table_deleted_while_listing_is_left_out() -> None:
     tables = session.backend.list_tables("1")
     assert [t.name for t in tables] == ["Kept"]
     assert [f.name for f in tables[0].fields] == ["Name"]
+
+
+def test_an_error_body_nested_too_deeply_is_read_as_text() -> None:
+    """An error answer whose JSON nests beyond what the parser reads still gives the typed
+    error (from the status), never a RecursionError: the same reader as Softr's errors."""
+    body = "[" * 100_000 + "]" * 100_000
+    error = baserow_error(404, body, method="GET", path="/x/", retry_after=None)
+    assert isinstance(error, errors.NotFound) and error.status == 404

@@ -14,7 +14,6 @@ and fields); the JWT lives in a second transport of its own, so it is redacted l
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -95,10 +94,7 @@ def baserow_error(
 
     Baserow's code is kept in ``error_code``; a structured ``detail`` in ``details``.
     """
-    try:
-        parsed = json.loads(body) if body else None
-    except ValueError:
-        parsed = None
+    parsed = errors.read_error_body(body)
     code: str | None = None
     detail: Any = None
     if isinstance(parsed, dict):
@@ -113,20 +109,17 @@ def baserow_error(
     if status == 401 and cls is errors.Forbidden:
         cls = errors.Unauthorized  # a token refused for the table: a credentials failure
     details = detail if isinstance(detail, dict) else ({"detail": detail} if detail else None)
-    error = cls(
+    return errors.build_error(
+        cls,
         message,
         status=status,
         error_code=code,
         details=details,
         method=method,
         path=path,
-        body=body[:2000] or None,
+        body=body,
+        retry_after=retry_after,
     )
-    if retry_after is not None and isinstance(
-        error, (errors.RateLimited, errors.ServiceUnavailable)
-    ):
-        error.retry_after = retry_after
-    return error
 
 
 class _JwtTransport(HttpSession):

@@ -140,12 +140,13 @@ def run(args: argparse.Namespace) -> int:
             f" latency {args.latency_ms} ms"
         )
     lines.append("Press Ctrl-C to stop.")
-    print("\n".join(lines), flush=True)
     # Install both handlers explicitly: a process started from one that ignores SIGINT
     # (a test runner's worker, nohup) inherits the ignore, and Ctrl-C would do nothing.
+    # Before the banner: whoever reads it may interrupt at once, even while it is written.
     previous_term = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     previous_int = signal.signal(signal.SIGINT, _stop_on_sigterm)
     try:
+        print("\n".join(lines), flush=True)
         emulator.serve_forever()
     except KeyboardInterrupt:
         print("stopped", flush=True)

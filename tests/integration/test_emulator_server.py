@@ -357,3 +357,30 @@ def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     assert data.exists()
+
+
+def test_cli_interrupted_while_printing_its_banner_exits_cleanly(tmp_path: Path) -> None:
+    """A SIGINT as soon as the first line of the banner is out (while the rest is still being
+    written) stops the server cleanly: exit 0, no KeyboardInterrupt traceback."""
+    command = [
+        sys.executable,
+        "-m",
+        "softr_orm.cli",
+        "emulator",
+        "--port",
+        "0",
+        "--data",
+        str(tmp_path / "early.sqlite"),
+        "--no-rate-limit",
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    assert process.stdout is not None
+    first = process.stdout.read(1)  # the banner has begun
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert first == "S"
+    assert process.returncode == 0, stderr
+    assert "KeyboardInterrupt" not in stderr

@@ -5,10 +5,14 @@ single select, multi select, percent); every path builds an instance per record 
 each field once. The paths, timed round robin (A B C D ... repeated, medians of the process's
 CPU time), so that a drifting machine load falls on all of them alike:
 
-* scan path: ``Model._from_api`` (what ``all()`` and ``.iterator()`` use per record);
+* scan path: the binding's generated ``build(record)`` (``Model._builder``), taken once per
+  page and called per record, as ``all()`` and ``.iterator()`` do;
 * ``from_record``: the public constructor, with a configured session whose binding is known;
-* bytes -> instances: the JSON of 50 pages of 200 records decoded (``jsonutil.loads``), read
-  as pages (the Softr backend's ``read_page``) and hydrated, i.e. a scan without the network;
+* bytes -> instances: the JSON of 50 pages of 200 records decoded as a scan decodes them
+  (into structs for the model's fields: the Softr backend's typed pages, see
+  ``softr_orm/backends/typed.py``), read as pages (``read_page``) and built as the scan path
+  does, i.e. a scan without the network; and the same through plain JSON (``jsonutil.loads``),
+  the path of a page that does not fit the types (a diagnostic row);
 * pyairtable's ORM ``Model.from_record`` over the same values (Airtable's shapes), when
   pyairtable is installed (``pip install pyairtable``);
 * the baseline: the same values read from the raw dicts.
@@ -29,6 +33,7 @@ import softr_orm
 from benchmarks._util import interleaved, print_table, row, spread
 from softr_orm import Session, fields
 from softr_orm.backends.softr.resources import Table
+from softr_orm.backends.softr.typed_pages import page_decoder
 from softr_orm.backends.softr.wire import read_page
 from softr_orm.http import jsonutil
 from softr_orm.models.base import Model
@@ -191,7 +196,7 @@ def run(rounds: int = 7) -> list[dict[str, Any]]:
         )
         for start in range(0, N, 200)
     ]
-    from_api = Person._from_api
+    build = Person._builder(binding)
     from_record = Person.from_record
 
     def read_all(instance: Any) -> None:
@@ -199,18 +204,28 @@ def run(rounds: int = 7) -> list[dict[str, Any]]:
             getattr(instance, attname)
 
     def scan_path() -> None:
-        for record in records:
-            read_all(from_api(record, binding))
+        for start in range(0, N, 200):
+            for record in records[start : start + 200]:
+                read_all(build(record))
 
     def public() -> None:
         for record in records:
             read_all(from_record(record))
 
+    typed_decode, wire = page_decoder(list(binding.table.fields))
+    typed_build = Person._builder(binding, wire)
+
     def from_bytes() -> None:
+        for start, body in zip(range(0, N, 200), pages, strict=True):
+            page = read_page(typed_decode(body), start, 200)
+            for record in page.records:
+                read_all(typed_build(record))
+
+    def from_bytes_plain() -> None:
         for start, body in zip(range(0, N, 200), pages, strict=True):
             page = read_page(jsonutil.loads(body), start, 200)
             for record in page.records:
-                read_all(from_api(record, binding))
+                read_all(build(record))
 
     def raw() -> None:
         for record in records:
@@ -218,7 +233,13 @@ def run(rounds: int = 7) -> list[dict[str, Any]]:
             for fid in field_ids:
                 values.get(fid)
 
-    works = {"scan": scan_path, "from_record": public, "bytes": from_bytes, "raw": raw}
+    works = {
+        "scan": scan_path,
+        "from_record": public,
+        "bytes": from_bytes,
+        "bytes_plain": from_bytes_plain,
+        "raw": raw,
+    }
     air_model = _pyairtable_model()
     if air_model is not None:
         air_records = _airtable_records(records)
@@ -251,7 +272,7 @@ def run(rounds: int = 7) -> list[dict[str, Any]]:
     )
     rows = [
         row(
-            "hydrate 10k x 10 fields, scan path (_from_api), read all",
+            "hydrate 10k x 10 fields, scan path (built per page), read all",
             us("scan"),
             "µs",
             baseline=raw_us,
@@ -275,7 +296,14 @@ def run(rounds: int = 7) -> list[dict[str, Any]]:
             baseline=raw_us,
             target="<= 3 µs/record",
             met=us("bytes") <= 3.0,
-            note=f"msgspec decoding, read_page, _from_api; {runs('bytes')}",
+            note=f"typed msgspec decoding, read_page, build; {runs('bytes')}",
+        ),
+        row(
+            "response bytes -> instances through plain JSON (per record)",
+            us("bytes_plain"),
+            "µs",
+            baseline=raw_us,
+            note=f"diagnostic: a page that does not fit the types; {runs('bytes_plain')}",
         ),
     ]
     if air_us is not None:

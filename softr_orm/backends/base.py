@@ -39,7 +39,9 @@ __all__ = [
     "Record",
     "RecordPage",
     "TableDefinition",
+    "TypedReads",
     "batch_backend",
+    "typed_reads",
 ]
 
 #: ``[(field id or pseudo-field, descending), ...]``, most significant first.
@@ -259,6 +261,28 @@ def batch_backend(backend: Backend) -> BatchBackend | None:
     if isinstance(size, int) and size > 0 and hasattr(backend, "create_records"):
         return backend  # type: ignore[return-value]
     return None
+
+
+class TypedReads(Protocol):
+    """A backend that can answer a query's pages as typed records (optional).
+
+    Its records are structs made for the fields asked for (see
+    :mod:`softr_orm.backends.typed`): read-only mappings like a record dict, whose ``fields``
+    also hold each value in an attribute, so the ORM's generated code reads them without a
+    dict lookup. A page that did not fit the types comes back as plain dicts instead.
+    """
+
+    def typed_query(
+        self, query: CompiledQuery, fields: Sequence[FieldDefinition]
+    ) -> tuple[CompiledQuery, Mapping[str, str]]:
+        """``query`` answering typed records holding ``fields`` (others are left out), and
+        field id -> the attribute of a record's ``fields`` that holds its value."""
+        ...
+
+
+def typed_reads(backend: Backend) -> TypedReads | None:
+    """``backend`` when it answers typed pages (:class:`TypedReads`), else None."""
+    return backend if hasattr(backend, "typed_query") else None  # type: ignore[return-value]
 
 
 class BackendSession(HttpSession):

@@ -12,10 +12,23 @@ import threading
 from softr_orm.backends.base import BackendSession
 from softr_orm.errors import ConfigurationError
 
-__all__ = ["configure", "default_session"]
+__all__ = ["EPOCH", "bump_epoch", "configure", "default_session"]
 
 _default: BackendSession | None = None
 _default_lock = threading.Lock()
+
+#: ``EPOCH[0]`` changes whenever something that decides which table binding a model gets
+#: changes: the default session, a model's ``Meta`` options, a binding forgotten, a session's
+#: database map. Caches of bindings (``Model.from_record`` keeps one per model) are valid while
+#: the epoch they saw is current; reading it is one list index, cheaper than asking again.
+EPOCH = [0]
+_epoch_lock = threading.Lock()
+
+
+def bump_epoch() -> None:
+    """Make every cache that saw the current :data:`EPOCH` stale (call after the change)."""
+    with _epoch_lock:
+        EPOCH[0] += 1
 
 
 def configure(session: BackendSession | None) -> None:
@@ -30,6 +43,7 @@ def configure(session: BackendSession | None) -> None:
         raise TypeError(f"configure() needs a softr_orm.Session, got {type(session).__name__}")
     with _default_lock:
         _default = session
+    bump_epoch()
 
 
 def default_session() -> BackendSession:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 import requests
 
 from softr_orm import errors
@@ -29,6 +30,7 @@ def read_answer(
     redact: Callable[[str], str],
     text_ok: bool,
     expect: Callable[[Any], Any] | None,
+    typed: Callable[[bytes], Any] | None = None,
 ) -> Any:
     """The decoded body of a 2xx answer, read by ``expect`` when given.
 
@@ -39,15 +41,19 @@ def read_answer(
         text_ok: a body that is not JSON is returned as text rather than refused.
         expect: reads the decoded body into what the call needs, or raises
             UnexpectedResponse.
+        typed: decodes the body into typed structs; a body that does not fit them (a
+            ``msgspec.ValidationError``) is decoded as plain JSON instead.
 
     Raises:
         UnexpectedResponse: a body that is not JSON (unless ``text_ok``), nested too deeply to
             decode, or that ``expect`` refuses.
     """
     service, method, path = where
-    decoded = decode(
-        response, service=service, redact=redact, text_ok=text_ok, method=method, path=path
-    )
+    decoded = _typed(response, typed) if typed is not None else _NOT_TYPED
+    if decoded is _NOT_TYPED:
+        decoded = decode(
+            response, service=service, redact=redact, text_ok=text_ok, method=method, path=path
+        )
     if expect is None:
         return decoded
     reason: str | None = None
@@ -70,6 +76,21 @@ def read_answer(
         path=path,
         body=body,
     )
+
+
+_NOT_TYPED = object()
+
+
+def _typed(response: requests.Response, typed: Callable[[bytes], Any]) -> Any:
+    """The body through the typed decoder, or ``_NOT_TYPED`` when it is empty, is not of the
+    decoder's type, or is not valid JSON (then the plain path decodes it, or says why not)."""
+    content = response.content
+    if response.status_code == 204 or not content:
+        return _NOT_TYPED
+    try:
+        return typed(content)
+    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+        return _NOT_TYPED
 
 
 def scrub_body(response: requests.Response, redact: Callable[[str], str]) -> str:

@@ -276,6 +276,7 @@ class HttpSession:
         auth: bool = True,
         kind: Kind | None = None,
         expect: Callable[[Any], Any] | None = None,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
         """Send one API call, with rate limiting and retries, and decode the answer.
 
@@ -290,6 +291,7 @@ class HttpSession:
             auth: send the API key (False only for endpoints that must not get it).
             kind: "read", "write" (an update or delete) or "create"; by default GET is
                 a read, POST a create, and PUT/PATCH/DELETE writes. Searches pass "read".
+            expect, decode: how a 2xx body is read (see :func:`.answers.read_answer`).
 
         Returns:
             The decoded JSON body, or None for 204 / an empty body.
@@ -355,7 +357,7 @@ class HttpSession:
                 if 200 <= status < 300:
                     text_ok = api in self.text_apis
                     where = (self.service, verb, rel_path)
-                    return read_answer(result, where, self._redact, text_ok, expect)
+                    return read_answer(result, where, self._redact, text_ok, expect, decode)
                 if verb == "DELETE" and status == 404 and budget.maybe_applied:
                     _log.debug("%s %s: 404 after a retry; already deleted", verb, rel_path)
                     return None

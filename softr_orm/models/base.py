@@ -1,10 +1,11 @@
 """Model classes: declaration, instance state, change tracking, save/refresh/delete.
 
-An instance keeps the raw field values Softr sent (keyed by field id) and converts a field only
-when it is first read, caching the result: hydrating thousands of records costs little more
-than keeping the dicts. Changes are found by comparing each touched field's write form with
-the write form of what the server sent, so assignments *and* in-place mutation of lists
-(``contact.tags.append("vip")``) are both seen, and ``save()`` sends only what differs.
+An instance keeps the raw field values the service sent (keyed by field id) beside their
+converted values, which code generated per binding fills in when the instance is built
+(linked records are loaded only when read). Changes are found by comparing each touched
+field's write form with the write form of what the server sent, so assignments *and* in-place
+mutation of lists (``contact.tags.append("vip")``) are both seen, and ``save()`` sends only
+what differs.
 
 Nothing here knows a service's URLs or JSON shapes beyond a record's ``id``/``fields``/
 timestamps: requests go through the session's backend (:mod:`softr_orm.backends.base`), names
@@ -13,11 +14,12 @@ become ids through :mod:`softr_orm.query.binding`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from softr_orm import errors
+from softr_orm.backends.defaults import EPOCH, default_session
 from softr_orm.errors import (
     ReadOnlyField,
     UnknownFieldName,
@@ -26,7 +28,7 @@ from softr_orm.fields import Field, LinkedRecord
 from softr_orm.fields.convert import read_datetime
 from softr_orm.models import persistence, serialization
 from softr_orm.models.declaration import ModelBase
-from softr_orm.models.hydration import filler_for
+from softr_orm.models.hydration import builder_for, filler_for, mark_valid
 from softr_orm.models.manager import Manager, _ManagerDescriptor
 from softr_orm.models.options import (
     ModelOptions,
@@ -35,6 +37,7 @@ from softr_orm.models.options import (
 )
 from softr_orm.models.serialization import DictMode
 from softr_orm.query.binding import Binding, bind
+from softr_orm.query.databases import current_overrides
 from softr_orm.query.snapshot import offline_schema
 
 if TYPE_CHECKING:
@@ -43,8 +46,6 @@ if TYPE_CHECKING:
 __all__ = ["Manager", "Model", "ModelOptions", "SaveResult", "resolve_model"]
 
 M = TypeVar("M", bound="Model")
-
-_new_instance = object.__new__
 
 
 class Model(metaclass=ModelBase):
@@ -77,6 +78,10 @@ class Model(metaclass=ModelBase):
     _binding: Binding | None = None
     _session: BackendSession | None = None
     _record: Mapping[str, Any] | None = None
+    # The timestamps of a record given to ``from_record``, which keeps them rather than the
+    # caller's dict (read only while ``_record`` is None, i.e. until a save or refresh).
+    _created: str | None = None
+    _updated: str | None = None
     _prefetched: dict[str, dict[str, Any]] | None = None
     _deferred: bool = False
     # Set on an unpickled instance until it is bound again: attname -> field id.
@@ -114,16 +119,20 @@ class Model(metaclass=ModelBase):
     def _from_api(cls: type[M], record: Record | Mapping[str, Any], binding: Binding) -> M:
         """A clean instance for a record the API returned (fields keyed by field id).
 
-        This is the hot path of every read: it only files the record away; each field is
-        converted when first read.
+        Its plain fields are converted at once by code generated for the binding
+        (:func:`softr_orm.models.hydration.builder_for`; scans take that function once per
+        page); linked records are loaded only when read.
         """
-        instance = _new_instance(cls)
-        d = instance.__dict__
-        d["id"] = record.get("id")
-        d["_raw"] = record.get("fields") or {}
-        d["_binding"] = binding
-        d["_record"] = record
-        return instance
+        return builder_for(binding, cls)(record)
+
+    @classmethod
+    def _builder(
+        cls: type[M], binding: Binding, wire: Mapping[str, str] | None = None
+    ) -> Callable[[Any], M]:
+        """``build(record)`` for records of ``binding`` (what ``_from_api`` calls), for a
+        caller that builds many instances from one table; ``wire``: for the typed records of
+        a backend's typed pages (field id -> attribute, see ``backends.base.TypedReads``)."""
+        return builder_for(binding, cls, wire=wire)
 
     @classmethod
     def from_record(
@@ -137,19 +146,29 @@ class Model(metaclass=ModelBase):
         snapshot lies beside the models (``softr-orm inspect --snapshot``): then the record
         binds to the live table only when it is saved or refreshed.
         """
+        reader = cls._meta.record_reader
+        if reader is not None and session is None:
+            # The last record built without a session: ``reader`` checks itself that its
+            # binding is still the one to use (hydration.mark_valid), else calls _adopt.
+            return reader(record)  # type: ignore[no-any-return]
+        return cls._adopt(record, session)
+
+    @classmethod
+    def _adopt(cls: type[M], record: Mapping[str, Any], session: BackendSession | None) -> M:
+        """``from_record`` the long way: find the binding (or the offline schema) first."""
+        meta = cls._meta
+        epoch, overrides = EPOCH[0], current_overrides()  # read before the lookups below
+        given_session = session
+        if session is None:
+            session = meta.session if meta.session is not None else default_session()
         offline = offline_schema(cls)
         if offline is not None:
             return serialization.from_offline_record(cls, record, offline, session)
-        binding = bind(cls, session if session is not None else cls._meta.get_session())
-        # Copies (the caller may reuse its dicts), made the cheapest way for plain dicts.
-        given = record.get("fields") or {}
-        raw_fields = given.copy() if type(given) is dict else dict(given)
-        if raw_fields and raw_fields.keys().isdisjoint(binding.attnames):
-            by_name = {f.name: f.id for f in binding.table.fields}
-            raw_fields = {by_name.get(k, k): v for k, v in raw_fields.items()}
-        copied = record.copy() if type(record) is dict else dict(record)
-        copied["fields"] = raw_fields
-        return cls._from_api(copied, binding)
+        build = builder_for(bind(cls, session), cls, adopt=True)
+        mark_valid(build, epoch, overrides)
+        if given_session is None:
+            meta.record_reader = build
+        return build(record)
 
     @classmethod
     def _stub(cls: type[M], record_id: str, session: BackendSession | None) -> M:
@@ -262,13 +281,15 @@ class Model(metaclass=ModelBase):
     @property
     def created_at(self) -> datetime | None:
         """When Softr created the record (the record's ``createdAt``), as an aware datetime."""
-        raw = self._record.get("createdAt") if self._record else None
+        record = self._record
+        raw = record.get("createdAt") if record else self.__dict__.get("_created")
         return read_datetime(raw) if raw else None
 
     @property
     def updated_at(self) -> datetime | None:
         """When Softr last changed the record (``updatedAt``)."""
-        raw = self._record.get("updatedAt") if self._record else None
+        record = self._record
+        raw = record.get("updatedAt") if record else self.__dict__.get("_updated")
         return read_datetime(raw) if raw else None
 
     def __eq__(self, other: object) -> bool:

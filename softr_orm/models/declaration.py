@@ -180,7 +180,6 @@ def _ordering(name: str, ordering: Any, fields: dict[str, Field[Any]]) -> tuple[
     for key in ordering:
         if not isinstance(key, str) or key.removeprefix("-") not in allowed:
             raise ConfigurationError(
-                f"{name}.Meta.ordering: unknown field {key!r}; the fields are: "
-                f"{', '.join(allowed)}"
+                f"{name}.Meta.ordering: unknown field {key!r}; the fields are: {', '.join(allowed)}"
             )
     return tuple(ordering)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from softr_orm.backends.defaults import default_session
+from softr_orm.backends.defaults import bump_epoch, default_session
 from softr_orm.fields.registry import resolve_model
 
 if TYPE_CHECKING:
@@ -47,6 +47,10 @@ class SaveResult:
         return self.updated
 
 
+#: The options whose change changes a model's binding.
+_BINDING_OPTIONS = frozenset({"database", "table", "session", "fields", "model"})
+
+
 @dataclass
 class ModelOptions:
     """A model's ``_meta``: where its records live and which fields it declares.
@@ -70,6 +74,17 @@ class ModelOptions:
     offline_schemas: dict[str | None, Any] = dataclasses.field(
         default_factory=dict, repr=False, compare=False
     )
+    #: The ``build`` that ``Model.from_record`` (without a session) last used, so that a
+    #: repeated call skips the schema lookups (it checks itself that nothing changed since:
+    #: see ``softr_orm.models.hydration.generate_builder_source``).
+    record_reader: Any = dataclasses.field(
+        default=None, repr=False, compare=False
+    )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name in _BINDING_OPTIONS:
+            bump_epoch()  # the binding cached for Model.from_record may no longer be the one
 
     def __post_init__(self) -> None:
         # Baserow's ids are integers (``database = 12``); the ORM keys everything by str.

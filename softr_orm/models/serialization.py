@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from softr_orm.backends.typed import as_plain_fields, as_plain_record, is_typed
 from softr_orm.fields import LinkedRecord
 from softr_orm.fields.values import Attachment, SoftrUser
 
@@ -137,11 +138,22 @@ def instance_state(instance: Model) -> dict[str, Any]:
     The binding's field ids are kept (as ``_field_ids``) so that the unpickled instance reads
     its raw values, and tracks changes against them, without reading the schema again.
     """
-    state = dict(instance.__dict__)
+    state = _plain_state(instance)
     binding = state.pop("_binding", None)
     state.pop("_session", None)
     if binding is not None:
         state["_field_ids"] = dict(binding.ids)
+    return state
+
+
+def _plain_state(instance: Model) -> dict[str, Any]:
+    """The instance's ``__dict__``, with a typed page's record and fields as plain dicts (their
+    struct types are made at run time, so a pickle could not name them)."""
+    state = dict(instance.__dict__)
+    if is_typed(state.get("_raw")):
+        state["_raw"] = as_plain_fields(state["_raw"])
+    if is_typed(state.get("_record")):
+        state["_record"] = as_plain_record(state["_record"])
     return state
 
 
@@ -154,7 +166,7 @@ def copy_instance(instance: Model, memo: dict[int, Any]) -> Model:
     cls = type(instance)
     clone = cls.__new__(cls)
     memo[id(instance)] = clone
-    state = dict(instance.__dict__)
+    state = _plain_state(instance)
     live = {name: state.pop(name) for name in _LIVE_STATE if name in state}
     clone.__dict__.update(copy.deepcopy(state, memo))
     clone.__dict__.update(live)

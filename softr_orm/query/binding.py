@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
+from softr_orm.backends.defaults import bump_epoch
 from softr_orm.errors import ConfigurationError, Forbidden, NotFound, SchemaError
 from softr_orm.query.databases import database_overrides, effective_database
 
@@ -32,6 +33,7 @@ __all__ = [
     "forget",
     "resolve_table",
     "session_database_map",
+    "update_database_map",
 ]
 
 #: Seconds a model's schema failure (a missing table or field) is answered from memory before
@@ -101,9 +103,18 @@ def _state(session: BackendSession) -> _SessionSchemaState:
     return session.cache_for("softr_orm.query.binding", _SessionSchemaState)
 
 
-def session_database_map(session: BackendSession) -> dict[str, str]:
+def session_database_map(session: BackendSession) -> Mapping[str, str]:
     """The database map of ``session`` (see :func:`softr_orm.query.databases.map_databases`)."""
     return _state(session).database_map
+
+
+def update_database_map(session: BackendSession, mapping: Mapping[str, str]) -> None:
+    """Add ``mapping`` to the database map of ``session`` (bindings cached elsewhere are then
+    stale: see :data:`softr_orm.backends.defaults.EPOCH`)."""
+    state = _state(session)
+    with state.lock:
+        state.database_map.update(mapping)
+    bump_epoch()
 
 
 def resolve_table(session: BackendSession, database_id: str, table: str) -> TableDefinition:
@@ -209,6 +220,7 @@ def forget(model: type[Any], session: BackendSession) -> None:
             for key in [k for k in state.tables if k[0] == database_id]:
                 del state.tables[key]
         # Other models of the same table keep their binding until they meet UNKNOWN_FIELD too.
+    bump_epoch()
 
 
 def _resolve(model: type[Any], session: BackendSession) -> Binding:

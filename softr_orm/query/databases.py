@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from softr_orm.backends.base import BackendSession
 
-__all__ = ["database_overrides", "effective_database", "map_databases", "override_database"]
+__all__ = [
+    "current_overrides",
+    "database_overrides",
+    "effective_database",
+    "map_databases",
+    "override_database",
+]
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 _overrides: ContextVar[Mapping[str, str]] = ContextVar(
@@ -63,6 +69,10 @@ def override_database(mapping: Mapping[str, str]) -> Iterator[Mapping[str, str]]
         _overrides.reset(token)
 
 
+#: :func:`database_overrides` without the Python call (the hot path of ``from_record``).
+current_overrides = _overrides.get
+
+
 def database_overrides() -> Mapping[str, str]:
     """The overrides in force in the current context (empty outside any block)."""
     return _overrides.get()
@@ -78,14 +88,12 @@ def map_databases(session: BackendSession, mapping: Mapping[str, str]) -> None:
     """
     _check(mapping)
     # The map lives with the session's schema state, which bind() reads anyway.
-    from softr_orm.query.binding import session_database_map
+    from softr_orm.query.binding import update_database_map
 
-    session_database_map(session).update(mapping)
+    update_database_map(session, mapping)
 
 
-def effective_database(
-    declared: str | None, session: BackendSession | None = None
-) -> str | None:
+def effective_database(declared: str | None, session: BackendSession | None = None) -> str | None:
     """The database id to use for a model declared with ``declared`` (through ``session``):
     an ``override_database`` block's, else the session's map's, else ``declared``."""
     if declared is None:
@@ -109,4 +117,3 @@ def _check(mapping: Mapping[str, str]) -> None:
                 "database maps take database ids (non-empty str) to database ids, "
                 f"got {source!r}: {target!r}"
             )
-

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from softr_orm.backends.base import typed_reads
 from softr_orm.errors import UnexpectedResponse
 from softr_orm.fields import LinkedRecord
 from softr_orm.query.protocols import meta_of
@@ -156,6 +157,16 @@ class Fetcher(Generic[M]):
         self.progress = progress
         self.nothing = query.matches_nothing
         self.page_size = self.backend.max_page_size
+        # Scans read typed pages where the backend offers them (backends.base.TypedReads):
+        # decoded into structs for the model's fields, and read by the generated code without
+        # a dict lookup per value. Single pages (``page``: writes, bulk) stay plain dicts.
+        self.scan_query = query
+        self.wire: Mapping[str, str] | None = None
+        typed = typed_reads(self.backend)
+        if typed is not None and not self.nothing:
+            table_fields = binding.table_fields
+            fields = [table_fields[a] for a in binding.ids if a in table_fields]
+            self.scan_query, self.wire = typed.typed_query(query, fields)
 
     # --- single pages ----------------------------------------------------------------
 
@@ -174,13 +185,20 @@ class Fetcher(Generic[M]):
     def page(self, offset: int, limit: int) -> RecordPage:
         return self.backend.search(self.query, offset, limit)
 
+    def scan_page(self, offset: int, limit: int) -> RecordPage:
+        """A page of a scan: typed records where the backend offers them (see ``__init__``)."""
+        return self.backend.search(self.scan_query, offset, limit)
+
     def count(self) -> int:
         return 0 if self.nothing else self.backend.count(self.query)
 
     def _hydrate(self, records: Sequence[Any]) -> list[M]:
-        binding = self.binding
-        from_api = self.model._from_api
-        return [from_api(record, binding) for record in records]
+        if not records:
+            return []
+        # A typed build takes plain dicts too (a page that did not fit the types).
+        wire = None if records[0].__class__ is dict else self.wire
+        build = self.model._builder(self.binding, wire)
+        return [build(record) for record in records]
 
     # --- many pages --------------------------------------------------------------------
 
@@ -255,8 +273,8 @@ class Fetcher(Generic[M]):
                 pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="softr-scan")
                 for n in range(1, guess + 1):
                     offset = low + n * page_size
-                    pending.append((offset, pool.submit(self.page, offset, page_size)))
-            first = self.page(low, first_limit)
+                    pending.append((offset, pool.submit(self.scan_page, offset, page_size)))
+            first = self.scan_page(low, first_limit)
             if key is not None and first.total is not None:
                 _remember_size(key, first.total)
             yield self._hydrate(recent.fresh(first.records))
@@ -321,7 +339,7 @@ class Fetcher(Generic[M]):
             while offsets and len(pending) < workers:
                 offset = offsets.popleft()
                 limit = min(page_size, cap - offset)
-                pending.append((offset, pool.submit(self.page, offset, limit)))
+                pending.append((offset, pool.submit(self.scan_page, offset, limit)))
             previous = first
             changed = False
             while pending:
@@ -330,7 +348,7 @@ class Fetcher(Generic[M]):
                 if offsets:
                     later = offsets.popleft()
                     limit = min(page_size, cap - later)
-                    pending.append((later, pool.submit(self.page, later, limit)))
+                    pending.append((later, pool.submit(self.scan_page, later, limit)))
                 _check_not_repeated(previous, page, offset)
                 if page.total is not None and previous.total is not None:
                     changed = changed or page.total != first.total
@@ -403,7 +421,7 @@ class Fetcher(Generic[M]):
         """Page after page, for a server that states no total."""
         while high is None or offset < high:
             limit = page_size if high is None else min(page_size, high - offset)
-            page = self.page(offset, limit)
+            page = self.scan_page(offset, limit)
             _check_not_repeated(previous, page, offset)
             yield self._hydrate(recent.fresh(page.records))
             if len(page.records) < limit or not page.records:

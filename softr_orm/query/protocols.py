@@ -8,7 +8,7 @@ must satisfy :class:`QueryableModel`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -53,6 +53,11 @@ class QueryableModel(Protocol):
 
     @classmethod
     def _from_api(cls: type[_M], record: Record | Mapping[str, Any], binding: Binding) -> _M: ...
+
+    @classmethod
+    def _builder(
+        cls: type[_M], binding: Binding, wire: Mapping[str, str] | None = None
+    ) -> Callable[[Any], _M]: ...
 
     def _raw_value(self, attname: str) -> Any: ...
 

@@ -145,9 +145,7 @@ def _read(path: Path) -> dict[str, Any]:
     return data
 
 
-def write_snapshot(
-    path: str | Path, database_id: str, tables: Iterable[TableDefinition]
-) -> Path:
+def write_snapshot(path: str | Path, database_id: str, tables: Iterable[TableDefinition]) -> Path:
     """Write (or update) a snapshot of ``database_id``'s ``tables`` at ``path``.
 
     A directory gets a :data:`SNAPSHOT_FILENAME` in it. Other databases already in the file

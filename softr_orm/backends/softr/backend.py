@@ -13,19 +13,20 @@ is Softr-specific in answering the ORM lives here:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from softr_orm.backends.base import CompiledQuery, Ordering, Record, RecordPage
 from softr_orm.backends.softr import compiler, paging
 from softr_orm.backends.softr.resources import Table
+from softr_orm.backends.softr.typed_pages import page_decoder
 from softr_orm.backends.tree import TRUE, Node, references_record_id, substitute_record_id
 from softr_orm.constants import MAX_PAGE_SIZE
 from softr_orm.errors import QueryError
 
 if TYPE_CHECKING:
-    from softr_orm.backends.base import TableDefinition
+    from softr_orm.backends.base import FieldDefinition, TableDefinition
     from softr_orm.backends.softr.endpoints import SoftrAPI
 
 __all__ = ["SoftrBackend", "SoftrQuery"]
@@ -48,6 +49,8 @@ class SoftrQuery:
     sorting: tuple[Mapping[str, str], ...] = ()
     view_id: str | None = None
     sort_key: str = "sorting"
+    #: A typed decoder of its pages (see ``SoftrBackend.typed_query``), or None.
+    decode: Callable[[bytes], Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def matches_nothing(self) -> bool:
@@ -164,10 +167,22 @@ class SoftrBackend:
                 offset=offset,
                 limit=limit,
                 view_id=query.view_id,
+                decode=query.decode,
             )
         return self.api.search_records(
-            query.database_id, query.table_id, self.explain(query, offset, limit)
+            query.database_id,
+            query.table_id,
+            self.explain(query, offset, limit),
+            decode=query.decode,
         )
+
+    def typed_query(
+        self, query: CompiledQuery, fields: Sequence[FieldDefinition]
+    ) -> tuple[SoftrQuery, Mapping[str, str]]:
+        """``query`` with its pages decoded into structs for ``fields`` (see
+        :mod:`softr_orm.backends.softr.typed_pages`)."""
+        decode, attrs = page_decoder(fields)
+        return replace(_own(query), decode=decode), attrs
 
     def count(self, query: CompiledQuery) -> int:
         query = _own(query)

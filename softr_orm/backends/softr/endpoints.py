@@ -7,6 +7,9 @@ so an id can never smuggle a ``/`` or ``..`` into the URL.
 
 Every method is one HTTP request, except :meth:`SoftrAPI.update_field` (which may read the
 field first, see there) and the ``iter_*`` paginators.
+
+Longer than ~500 lines on purpose: one method per endpoint of the Database API, each with the
+checks of its arguments, reads as the API's own table of contents; split, it would not.
 """
 
 from __future__ import annotations
@@ -114,11 +117,14 @@ class SoftrAPI(UsersEndpoints):
         body: Any = _OMIT,
         kind: Kind | None = None,
         expect: Callable[[Any], Any] | str | None = None,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
         if isinstance(expect, str):  # the name of the one object the answer must hold
             expect = functools.partial(read_object, what=expect)
-        extra = {} if body is _OMIT else {"json": body}
-        return self.session.request(method, path, params=params, kind=kind, expect=expect, **extra)
+        extra: dict[str, Any] = {} if body is _OMIT else {"json": body}
+        return self.session.request(
+            method, path, params=params, kind=kind, expect=expect, decode=decode, **extra
+        )
 
     # --- databases ----------------------------------------------------------------------
 
@@ -343,11 +349,13 @@ class SoftrAPI(UsersEndpoints):
         limit: int = constants.MAX_PAGE_SIZE,
         field_names: bool = False,
         view_id: str | None = None,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> RecordPage:
         """``GET .../records``: one page, optionally through a saved view.
 
         ``limit`` is always sent (the server default is documented as both 10 and 20) and is
-        clamped to 200 here, because the server may clamp silently.
+        clamped to 200 here, because the server may clamp silently. ``decode``: see
+        :meth:`search_records`.
 
         Raises:
             ValueError: ``limit`` below 1 or a negative ``offset``.
@@ -363,7 +371,7 @@ class SoftrAPI(UsersEndpoints):
             params["viewId"] = _id(view_id, "view_id")
         path = self._records(database_id, table_id)
         expect = lambda body: read_page(body, offset, limit)  # noqa: E731
-        return self._call("GET", path, params=params, expect=expect)  # type: ignore[no-any-return]
+        return self._call("GET", path, params=params, expect=expect, decode=decode)  # type: ignore[no-any-return]
 
     def create_record(
         self,
@@ -390,11 +398,13 @@ class SoftrAPI(UsersEndpoints):
         body: Mapping[str, Any] | None = None,
         *,
         field_names: bool = False,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> RecordPage:
         """``POST .../records/search`` (a read for rate limiting and retries).
 
         ``body`` is sent as given (``{}`` when ``None``), except that ``paging.limit`` above
-        200 is lowered to 200 in a copy; the caller's dict is never changed.
+        200 is lowered to 200 in a copy; the caller's dict is never changed. ``decode``: a
+        typed decoder of the page (:mod:`softr_orm.backends.softr.typed_pages`).
 
         Raises:
             ValueError: ``paging.limit`` below 1 or a negative ``paging.offset``.
@@ -417,6 +427,7 @@ class SoftrAPI(UsersEndpoints):
             body=payload,
             kind="read",
             expect=lambda answer: read_page(answer, offset, limit),
+            decode=decode,
         )
 
     def get_record(

@@ -44,11 +44,7 @@ def _domain(domain: str, what: str = "domain") -> str:
     Raises:
         ConfigurationError: (a ValueError) not a bare host name, or not encodable as IDNA.
     """
-    if (
-        not isinstance(domain, str)
-        or not _HOST.match(domain)
-        or has_control_characters(domain)
-    ):
+    if not isinstance(domain, str) or not _HOST.match(domain) or has_control_characters(domain):
         raise ConfigurationError(
             f"{what} must be a bare host name such as 'myapp.softr.app', got {domain!r}"
         )

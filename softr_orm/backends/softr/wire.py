@@ -16,6 +16,7 @@ from typing import Any, cast
 from dateutil import parser as _dateparser
 
 from softr_orm.backends.base import Record, RecordPage
+from softr_orm.backends.softr.typed_pages import TypedPage
 from softr_orm.errors import UnexpectedResponse
 
 __all__ = [
@@ -202,6 +203,29 @@ def _int_or(value: Any, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
+def _read_records(body: Any) -> list[Record]:
+    """The records of a list answer, as :func:`read_record` reads each (same checks, same
+    errors), in one pass over a freshly decoded answer: its record dicts are used as they
+    are (a missing ``fields`` becomes ``{}`` in place) rather than copied, as every page of
+    every scan goes through here."""
+    data = body.get("data") if body.__class__ is dict else None
+    if data.__class__ is list:
+        for item in data:
+            if item.__class__ is not dict:
+                break
+            record_id = item.get("id")
+            if record_id.__class__ is not str or not record_id:
+                break
+            fields = item.get("fields")
+            if fields.__class__ is not dict:
+                if fields is not None:
+                    break
+                item["fields"] = {}
+        else:
+            return cast(list[Record], data)
+    return [read_record(r) for r in read_list(body, "records")]
+
+
 def read_page(body: Any, offset: int, limit: int) -> RecordPage:
     """A :class:`RecordPage` from a list/search answer; ``offset``/``limit`` fill a missing
     ``metadata`` (then ``total`` is ``None``).
@@ -211,10 +235,14 @@ def read_page(body: Any, offset: int, limit: int) -> RecordPage:
             a page from another ``offset`` than asked (a server that ignores ``offset``), a
             ``total`` that is negative or smaller than the records already seen.
     """
-    records = [read_record(r) for r in read_list(body, "records")]
+    if isinstance(body, TypedPage):
+        records = body.records()
+        meta: Any = body.metadata
+    else:
+        records = _read_records(body)
+        meta = body.get("metadata") if isinstance(body, Mapping) else None
     if len(records) > limit:
         raise UnexpectedResponse(f"asked for {limit} records, got {len(records)}")
-    meta = body.get("metadata") if isinstance(body, Mapping) else None
     if not isinstance(meta, Mapping):
         return RecordPage(records=records, offset=offset, limit=limit, total=None)
     total = meta.get("total")

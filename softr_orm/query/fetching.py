@@ -252,11 +252,17 @@ class Fetcher(Generic[M]):
             if guess:
                 # Ask for the pages after the first at once (see SPECULATIVE_PAGES); they are
                 # whole pages, exactly what the scan would ask for them once the total is known.
+                # The first page is submitted first, so that it takes the rate limiter's first
+                # slot: the rest of the scan waits for its answer, and sent behind the others it
+                # left the budget idle for a round trip (a sixth of a 50-page scan at 250 ms).
                 pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="softr-scan")
+                asked = pool.submit(self.page, low, first_limit)
                 for n in range(1, guess + 1):
                     offset = low + n * page_size
                     pending.append((offset, pool.submit(self.page, offset, page_size)))
-            first = self.page(low, first_limit)
+                first = asked.result()
+            else:
+                first = self.page(low, first_limit)
             if key is not None and first.total is not None:
                 _remember_size(key, first.total)
             yield self._hydrate(recent.fresh(first.records))

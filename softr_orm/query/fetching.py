@@ -50,7 +50,7 @@ SCAN_CONCURRENCY = 16
 #: Pages an open scan may request beside its first, before the first has told the total. The
 #: first page must otherwise come back alone, one whole round trip in which the rate budget
 #: lies idle: at 250 ms latency that held a 50-page scan to about 72% of 40 req/s. The session's
-#: rate limiter paces these requests as any others (five leave at once, the default burst, the
+#: rate limiter paces these requests as any others (ten leave at once, the default burst, the
 #: rest one every 25 ms), so asking for up to ``SCAN_CONCURRENCY - 1`` fills the first round trip
 #: at real latencies. They cost budget only when the result is smaller than guessed, so a scan
 #: only speculates on a query whose last scan (same service, table and request, any session of

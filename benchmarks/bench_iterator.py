@@ -10,8 +10,8 @@ round robin (A B A B ...), so a drifting machine load falls on both alike.
 
 * Rate: ``50 requests / wall seconds`` as a share of 40 req/s; targets >= 90% at 50 ms and
   >= 85% at 250 ms, with no answer refused (429). The first scan of each latency (an
-  ``.iterator()``) is the process's first scan of that query, so it asks for its first page
-  alone; the later ones know the query is large and ask for their first pages at once
+  ``all()``, which runs first) is the process's first scan of that query, so it asks for its
+  first page alone; the later ones know the query is large and ask for their first pages at once
   (``SPECULATIVE_PAGES`` in ``softr_orm/query/fetching.py``). The emulator runs with 32 worker
   threads (``bench_scan.SERVER_THREADS``): its latency is a sleep in a worker, and 8 threads
   served at most 32 requests per second at 250 ms.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import responses
@@ -152,6 +154,60 @@ def test_defaults_follow_softr_limits() -> None:
     limits = RateLimits()
     assert (limits.read, limits.write) == (40, 30)
     assert 1 <= limits.burst <= 10
+
+
+def _busiest(times: list[float], window: float) -> int:
+    """The most of ``times`` within any half-open window ``[t, t + window)``."""
+    ordered = sorted(times)
+    best = start = 0
+    for end, moment in enumerate(ordered):
+        while moment - ordered[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def test_default_burst_never_puts_more_than_the_rate_in_a_server_second() -> None:
+    """The default limits at the burst's edge: a scan keeping 16 reads in flight, each
+    answered 0.25 s after it was sent, sends 90 reads (fake clock). The first ``burst`` leave
+    at once and the rest as fast as the limits allow, yet no window of one second plus the
+    margin holds more than 40 sends, and no second more than 40 arrivals at the server when a
+    request's way out takes anywhere from 0.1 to 0.149 s (less than the margin apart)."""
+    limits = RateLimits()
+    now = [0.0]
+    in_flight: list[tuple[float, Any]] = []  # (answer time, the request's slot)
+
+    def sleep(seconds: float) -> None:
+        """Advance the clock, answering each request in flight when its answer is due."""
+        until = now[0] + seconds
+        while in_flight and min(in_flight, key=lambda f: f[0])[0] <= until:
+            due = min(in_flight, key=lambda f: f[0])
+            in_flight.remove(due)
+            now[0] = max(now[0], due[0])
+            due[1].__exit__(None, None, None)
+        now[0] = until
+
+    limiter = RateLimiter(limits, clock=lambda: now[0], sleep=sleep)
+    rng = random.Random(20261205)
+    sends: list[float] = []
+    arrivals: list[float] = []
+    for _ in range(90):
+        if len(in_flight) == 16:
+            sleep(min(f[0] for f in in_flight) - now[0])
+        slot = limiter.slot("read")
+        slot.__enter__()
+        sends.append(now[0])
+        arrivals.append(now[0] + rng.uniform(0.1, 0.149))
+        in_flight.append((now[0] + 0.25, slot))
+    sleep(1.0)
+    assert not in_flight
+    burst = limits.burst
+    assert sends[:burst] == [0.0] * burst  # the burst leaves at once...
+    assert sends[burst] > 0.0  # ...and no more
+    assert _busiest(sends, 1.0 + limits.margin - 1e-9) == 40  # the whole budget, never more
+    assert _busiest(arrivals, 1.0) <= 40
+    # The rate is kept up: 90 reads within 90 / 40 windows of one second plus the margin.
+    assert max(sends) < 90 / 40 * (1.0 + limits.margin)
 
 
 def test_reservations_are_thread_safe() -> None:

@@ -236,6 +236,64 @@ def test_sixteen_threads_share_one_session_within_rate_limits(shop: Shop) -> Non
     assert creates >= 50 and sum(w.ops.count("save") for w in workers) >= 50
 
 
+def test_default_burst_keeps_the_servers_seconds_within_the_limit(shop: Shop) -> None:
+    """The burst's edge against a server: 20 threads ask for 60 reads at once through one
+    default session, over 100 ms of latency. The first ``burst`` leave without waiting, the
+    limits hold the rest back, and the emulator (which enforces 40 reads in any second)
+    refuses none: its log never holds more than 40 arrivals in one second."""
+    shop.emu.set_faults(rate=0.0, latency_ms=100)
+    session = Session(shop.emu.api_key, base_url=shop.emu.base_url, rate_limit=True)
+    record_ids = sorted(i for owned in shop.seeded.values() for i in owned)
+    items = shop.item.objects.using(session)
+    items.get(id=record_ids[0])  # the table's schema is read before the burst
+    time.sleep(1.0 + RateLimits().margin + 0.05)  # a quiet period: the buckets are full again
+    shop.emu.clear_request_log()
+    waits: list[float] = []
+    waits_lock = threading.Lock()
+    real_slot = session.rate_limiter.slot
+
+    @contextmanager
+    def spy(bucket: Any) -> Iterator[float]:
+        with real_slot(bucket) as waited:
+            with waits_lock:
+                waits.append(waited)
+            yield waited
+
+    session.rate_limiter.slot = spy  # type: ignore[method-assign]
+    barrier = threading.Barrier(20)
+    failures: list[BaseException] = []
+
+    def read(n: int) -> None:
+        try:
+            barrier.wait()
+            for k in range(3):
+                record_id = record_ids[(3 * n + k) % len(record_ids)]
+                assert items.get(id=record_id).id == record_id
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(20)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    elapsed = time.monotonic() - started
+    session.close()
+    shop.emu.clear_faults()
+    assert failures == []
+    log = shop.emu.request_log()
+    assert len(log) == len(waits) == 60
+    assert [e for e in log if e["status"] == 429] == []
+    reads = [_arrival(e) for e in log if _is_read(e)]
+    assert len(reads) == 60
+    assert busiest_second(reads) <= READ_RATE_LIMIT, busiest_second(reads)
+    # Not vacuous: the burst left at once, the rest were held back, past the first second.
+    assert sum(1 for w in waits if w == 0.0) >= RateLimits().burst
+    assert sum(1 for w in waits if w > 0) >= 60 - 2 * RateLimits().burst
+    assert elapsed >= 1.0
+
+
 def test_request_count_equals_emulator_log() -> None:
     """Session.request_count counts every attempt that reached the server: successes, error
     answers, 429/503 retries and dropped connections, exactly as the emulator logs them."""
@@ -314,10 +372,12 @@ def test_session_buckets_never_put_more_than_the_limit_in_one_second() -> None:
         thread.join()
     reads, writes = slots["read"], slots["write"]
     assert len(reads) == len(writes) == THREADS * 25
-    # The first `burst` go out at once...
-    assert sorted(reads)[:5] == [0.0] * 5
-    # ...but no one-second window exceeds the limit (a plain 40/s bucket with a burst of 5
-    # would have let 44 reads into the first second)...
+    # The first `burst` go out at once (and no more)...
+    burst = RateLimits().burst
+    assert sorted(reads)[:burst] == [0.0] * burst
+    assert sorted(reads)[burst] > 0.0
+    # ...but no one-second window exceeds the limit (a plain 40/s bucket with a burst of 10
+    # would have let 49 reads into the first second)...
     # (the window is shortened by a nanosecond so float rounding cannot count a slot twice)
     assert busiest_second(reads, 1.0 - 1e-9) == READ_RATE_LIMIT
     assert busiest_second(writes, 1.0 - 1e-9) == WRITE_RATE_LIMIT

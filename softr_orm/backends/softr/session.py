@@ -59,7 +59,7 @@ class Session(BackendSession):
         max_retries: retries of a failed attempt (see :mod:`softr_orm.http.retry`); ignored
             when ``retry_policy`` is given.
         rate_limit: ``True`` for the default :class:`RateLimits` (40 reads/s, 30 writes/s, burst
-            5), a :class:`RateLimits`, ``False`` to not limit on the client side, or a Redis
+            10), a :class:`RateLimits`, ``False`` to not limit on the client side, or a Redis
             URL (``"redis://127.0.0.1:6379/0"``): one budget for every process and host using
             that URL and key (needs the ``redis`` extra).
         pool_size: connections kept per host; size it to the number of threads sharing this.

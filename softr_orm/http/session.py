@@ -208,10 +208,19 @@ class HttpSession:
 
     #: The service's own hosts (suffixes); the key going elsewhere is warned about once.
     trusted_host_suffixes: tuple[str, ...] = ()
+    #: The service's own hosts, matched exactly (a subclass may set it per instance, before
+    #: ``HttpSession.__init__``, e.g. to the host of a self-hosted server's URL).
+    trusted_hosts: tuple[str, ...] = ()
 
     def _check_destination(self, url: str, depth: int) -> None:
-        suffixes, allowed = self.trusted_host_suffixes, self.allowed_hosts
-        check_key_destination(url, suffixes, allowed, self.service, stacklevel=depth + 1)
+        check_key_destination(
+            url,
+            self.trusted_host_suffixes,
+            self.allowed_hosts,
+            self.service,
+            stacklevel=depth + 1,
+            trusted_hosts=self.trusted_hosts,
+        )
 
     # --- counters, per-session state, lifecycle ---------------------------------------------
 

@@ -38,7 +38,7 @@ def _sort_value(value: Any, type_: str) -> Any:
     """A comparable key for one read value (None stays None: nulls sort first ascending)."""
     if value is None or value == [] or (value == "" and type_ not in ("text", "long_text")):
         return None
-    if type_ in ("number", "rating", "duration", "autonumber", "rollup"):
+    if type_ in ("number", "rating", "duration", "autonumber", "rollup", "count"):
         try:
             return Decimal(str(value))
         except ArithmeticError:

@@ -43,7 +43,11 @@ def _decimal_text(value: Any, places: int) -> str | None:
     except InvalidOperation:
         return None
     quantum = Decimal(1).scaleb(-places)
-    return str(number.quantize(quantum))
+    quantized = number.quantize(quantum)
+    if not quantized:
+        quantized = quantized.copy_abs()  # no "-0.00"
+    # Fixed point: str() would write a zero with many places as "0E-10".
+    return format(quantized, "f")
 
 
 def _instant(text: Any) -> str | None:

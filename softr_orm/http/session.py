@@ -206,12 +206,14 @@ class HttpSession:
     def _redact(self, text: str) -> str:
         return redact(text, self._api_key)
 
-    #: The service's own hosts (suffixes); the key going elsewhere is warned about once.
+    #: The service's own hosts: suffixes, and exact names (which a subclass may set per
+    #: instance before ``__init__``); the key going elsewhere is warned about once.
     trusted_host_suffixes: tuple[str, ...] = ()
+    trusted_hosts: tuple[str, ...] = ()
 
     def _check_destination(self, url: str, depth: int) -> None:
-        suffixes, allowed = self.trusted_host_suffixes, self.allowed_hosts
-        check_key_destination(url, suffixes, allowed, self.service, stacklevel=depth + 1)
+        suffixes, exact = self.trusted_host_suffixes, self.trusted_hosts
+        check_key_destination(url, suffixes, self.allowed_hosts, self.service, depth + 1, exact)
 
     # --- counters, per-session state, lifecycle ---------------------------------------------
 

@@ -12,7 +12,7 @@ import re
 import threading
 import traceback
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -238,12 +238,16 @@ def check_key_destination(
     allowed_hosts: frozenset[str],
     service: str,
     stacklevel: int = 2,
+    trusted_hosts: Collection[str] = (),
 ) -> None:
     """Warn (once per host and process) when the key is about to go to ``url`` whose host is
-    not the service's own (``trusted_suffixes``: ``"softr.io"`` covers ``x.softr.io``), not
-    loopback, and not in ``allowed_hosts``. Without ``trusted_suffixes`` nothing is checked."""
+    not the service's own (``trusted_suffixes``: ``"softr.io"`` covers ``x.softr.io``; or
+    exactly one of ``trusted_hosts``), not loopback, and not in ``allowed_hosts``. Without
+    ``trusted_suffixes`` or ``trusted_hosts`` nothing is checked."""
     host = host_of(url)
-    if not trusted_suffixes or not host or host in allowed_hosts or _is_loopback(host):
+    if not (trusted_suffixes or trusted_hosts):
+        return
+    if not host or host in allowed_hosts or host in trusted_hosts or _is_loopback(host):
         return
     if any(host == suffix or host.endswith("." + suffix) for suffix in trusted_suffixes):
         return

@@ -25,10 +25,11 @@ from urllib.parse import urlsplit
 from softr_orm import errors
 from softr_orm.backends.base import BackendSession
 from softr_orm.backends.baserow.backend import BaserowBackend
+from softr_orm.http.deadline import DEFAULT_MAX_RESPONSE_BYTES
 from softr_orm.http.ratelimit import RateLimits
 from softr_orm.http.retry import RetryPolicy
 from softr_orm.http.session import DEFAULT_READ_TIMEOUT, HttpSession
-from softr_orm.http.util import Secret, check_base_url, clean_key, key_from_env
+from softr_orm.http.util import Secret, check_base_url, clean_key, host_of, key_from_env
 
 __all__ = ["CLOUD_URL", "BaserowSession", "baserow_error"]
 
@@ -128,6 +129,10 @@ class _JwtTransport(HttpSession):
     _public_name = "softr_orm.backends.baserow.BaserowSession (JWT)"
     trailing_slash = True
 
+    def __init__(self, credential: Secret, *, trusted_host: str, **kwargs: Any) -> None:
+        self.trusted_hosts = (trusted_host,)
+        super().__init__(credential, **kwargs)
+
     def error_for_response(
         self, status: int, body: str, *, method: str, path: str, retry_after: float | None
     ) -> errors.APIError:
@@ -148,6 +153,12 @@ class BaserowSession(BackendSession):
         timeout, max_retries, rate_limit, pool_size, retry_policy, clock, sleep: as for
             :class:`softr_orm.Session`; Baserow has no rate limit, so ``rate_limit`` defaults
             to False.
+        max_response_bytes: answers larger than this (default 64 MiB, counted after
+            decompression) raise :class:`~softr_orm.errors.ResponseTooLarge` unread.
+        allowed_hosts: hosts besides ``base_url``'s own and loopback that may receive the
+            token (or the JWT) without an :class:`~softr_orm.errors.UntrustedHostWarning`, for
+            a call given another ``base_url`` (also read from ``BASEROW_ALLOWED_HOSTS``,
+            comma-separated, by :meth:`from_env`). Redirects are never followed.
 
     Raises:
         ConfigurationError: a missing token, an ``http://`` URL to a non-loopback host, a
@@ -172,9 +183,13 @@ class BaserowSession(BackendSession):
         retry_policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        allowed_hosts: Sequence[str] | None = None,
     ) -> None:
         secret = Secret(clean_key(token, _NO_TOKEN, "token"))
         server = check_base_url(CLOUD_URL if base_url is None else base_url)
+        # Baserow may be self-hosted anywhere: the server the user named is its own host.
+        self.trusted_hosts = (host_of(server),)
         if (email is None) != (password is None):
             raise errors.ConfigurationError("give both email and password (for a JWT), or neither")
         self._server = server
@@ -195,6 +210,8 @@ class BaserowSession(BackendSession):
             "retry_policy": retry_policy,
             "clock": clock,
             "sleep": sleep,
+            "max_response_bytes": max_response_bytes,
+            "allowed_hosts": allowed_hosts,
         }
         super().__init__(
             secret,
@@ -209,6 +226,8 @@ class BaserowSession(BackendSession):
             clock=clock,
             sleep=sleep,
             service="Baserow",
+            max_response_bytes=max_response_bytes,
+            allowed_hosts=allowed_hosts,
         )
 
     @property
@@ -226,8 +245,9 @@ class BaserowSession(BackendSession):
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> BaserowSession:
-        """Build a session from ``BASEROW_TOKEN`` (or ``BASEROW_TOKEN_FILE``), ``BASEROW_URL``
-        and, when both are set, ``BASEROW_EMAIL``/``BASEROW_PASSWORD``; ``kwargs`` win.
+        """Build a session from ``BASEROW_TOKEN`` (or ``BASEROW_TOKEN_FILE``), ``BASEROW_URL``,
+        ``BASEROW_ALLOWED_HOSTS`` (comma-separated) and, when both are set,
+        ``BASEROW_EMAIL``/``BASEROW_PASSWORD``; ``kwargs`` win.
 
         Raises:
             ConfigurationError: no token, an unreadable token file, or two different tokens.
@@ -242,6 +262,9 @@ class BaserowSession(BackendSession):
         password = env.get("BASEROW_PASSWORD") or ""
         if email and password and "email" not in kwargs and "password" not in kwargs:
             kwargs["email"], kwargs["password"] = email, password
+        hosts = [h.strip() for h in (env.get("BASEROW_ALLOWED_HOSTS") or "").split(",")]
+        if any(hosts) and "allowed_hosts" not in kwargs:
+            kwargs["allowed_hosts"] = [h for h in hosts if h]
         return cls(**kwargs)
 
     # --- the ORM's view of this session ---------------------------------------------------
@@ -301,6 +324,7 @@ class BaserowSession(BackendSession):
         # session's listeners (which see request bodies) must never get it.
         signer = _JwtTransport(
             Secret("sign-in"),
+            trusted_host=self.trusted_hosts[0],
             roots={"database": self._server + "/api"},
             auth_header="Authorization",
             rate_limit=False,
@@ -324,6 +348,7 @@ class BaserowSession(BackendSession):
             )
         return _JwtTransport(
             Secret(token),
+            trusted_host=self.trusted_hosts[0],
             roots={"database": self._server + "/api"},
             auth_header="Authorization",
             auth_scheme="JWT",

@@ -25,7 +25,8 @@ CREATED_BY /        ``created_by`` / ``last_modified_by``
 UPDATED_BY
 AUTONUMBER          ``autonumber``
 FORMULA, LOOKUP,    ``formula`` / ``lookup`` / ``rollup`` (read-only; values as computed by the
-ROLLUP              store)
+ROLLUP              store, typed as Baserow types them: :mod:`.computed`); a ROLLUP counting
+                    its linked records (``COUNTALL``) is a ``count``
 RECORD_ID           not shown (Baserow has no such type; the row id is ``id``)
 =================== =========================================================================
 """
@@ -36,14 +37,25 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..store.state import DatabaseState, TableState
+from .computed import (
+    INVALID,
+    Result,
+    field_result,
+    formula_result,
+    lookup_result,
+    rollup_function,
+)
 from .ids import int_id
 
 __all__ = [
     "BASEROW_TYPES",
     "READ_ONLY",
     "baserow_type",
+    "computed_result",
     "decimal_places",
     "field_object",
+    "linked_field",
+    "lookup_item_result",
     "number_options",
     "option_id",
     "visible_fields",
@@ -99,7 +111,64 @@ def baserow_type(definition: dict[str, Any]) -> str | None:
     type_ = definition["type"]
     if type_ == "SELECT" and definition.get("allowMultipleEntries"):
         return "multiple_select"
+    if type_ == "ROLLUP" and (definition.get("options") or {}).get("function") == "COUNTALL":
+        return "count"
     return BASEROW_TYPES.get(type_)
+
+
+_MAX_DEPTH = 16
+
+
+def linked_field(
+    table: TableState, database: DatabaseState, options: dict[str, Any], key: str
+) -> tuple[dict[str, Any] | None, TableState | None, dict[str, Any] | None]:
+    """(the link field, the linked table, its field ``options[key]``) of a lookup or rollup."""
+    link = table.fields.get(options.get("linkedRecordFieldId") or "")
+    if link is None:
+        return None, None, None
+    target = database.tables.get((link.get("options") or {}).get("linkedTableId") or "")
+    if target is None:
+        return link, None, None
+    return link, target, target.fields.get(options.get(key) or "")
+
+
+def computed_result(
+    table: TableState, database: DatabaseState, definition: dict[str, Any], depth: int = 0
+) -> Result:
+    """The Baserow result type of a formula, rollup or count field of ``table``."""
+    type_ = baserow_type(definition)
+    options = definition.get("options") or {}
+    if depth > _MAX_DEPTH:
+        return INVALID
+    if type_ == "count":
+        return Result("number", 0)
+    if type_ == "formula":
+
+        def resolve(name: str) -> Result | None:
+            found = next((f for f in table.fields.values() if f["name"] == name), None)
+            if found is None:
+                return None
+            if baserow_type(found) in ("formula", "rollup", "count"):
+                return computed_result(table, database, found, depth + 1)
+            return field_result(baserow_type(found) or "", decimal_places(found))
+
+        return formula_result(str(options.get("formula") or ""), resolve)
+    if type_ == "rollup":
+        _, _, source = linked_field(table, database, options, "rollupFieldId")
+        function = rollup_function(options.get("function"))
+        if source is not None and baserow_type(source) == "number" and function == "sum":
+            return Result("number", decimal_places(source))
+    return INVALID
+
+
+def lookup_item_result(
+    table: TableState, database: DatabaseState, definition: dict[str, Any]
+) -> Result:
+    """The type of a lookup's items (``array_formula_type``); ``invalid`` if not typed."""
+    _, _, source = linked_field(table, database, definition.get("options") or {}, "lookupFieldId")
+    if source is None:
+        return INVALID
+    return lookup_result(baserow_type(source) or "", decimal_places(source)) or INVALID
 
 
 def visible_fields(table: TableState) -> Iterator[dict[str, Any]]:
@@ -145,10 +214,80 @@ def _select_options(definition: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _type_options(
-    table: TableState, database: DatabaseState, definition: dict[str, Any], type_: str
+def _formula_family(result: Result, *, array_of: Result | None = None) -> dict[str, Any]:
+    """The options every formula-typed field (formula, lookup, rollup, count) shows."""
+    shown = array_of if array_of is not None else result
+    return {
+        "formula_type": result.type,
+        "array_formula_type": array_of.type if array_of is not None else None,
+        "number_decimal_places": shown.places if shown.type == "number" else None,
+        "nullable": result.nullable,
+        "error": result.error if result.error is not None else shown.error,
+        "number_prefix": "",
+        "number_suffix": "",
+        "number_separator": "",
+        "date_format": None,
+        "date_include_time": None,
+        "date_time_format": None,
+        "date_show_tzinfo": None,
+        "date_force_timezone": None,
+        "duration_format": None,
+    }
+
+
+def _computed_options(
+    table: TableState,
+    database: DatabaseState,
+    definition: dict[str, Any],
+    type_: str,
+    collaborators: list[dict[str, Any]],
 ) -> dict[str, Any]:
     options = definition.get("options") or {}
+    if type_ == "formula":
+        result = computed_result(table, database, definition)
+        return {
+            **_formula_family(result),
+            "formula": options.get("formula", ""),
+            "select_options": [],
+            "available_collaborators": [],
+        }
+    if type_ == "lookup":
+        link, _, source = linked_field(table, database, options, "lookupFieldId")
+        items = lookup_item_result(table, database, definition)
+        return {
+            **_formula_family(Result("array", None, True), array_of=items),
+            "select_options": [],
+            "available_collaborators": collaborators,
+            "through_field_id": int_id(link["id"]) if link else None,
+            "through_field_name": link["name"] if link else None,
+            "target_field_id": int_id(source["id"]) if source else None,
+            "target_field_name": source["name"] if source else None,
+        }
+    link, _, source = linked_field(table, database, options, "rollupFieldId")
+    out = {
+        **_formula_family(computed_result(table, database, definition)),
+        "through_field_id": int_id(link["id"]) if link else None,
+    }
+    if type_ == "rollup":
+        out["target_field_id"] = int_id(source["id"]) if source else None
+        out["rollup_function"] = rollup_function(options.get("function"))
+    return out
+
+
+def _type_options(
+    table: TableState,
+    database: DatabaseState,
+    definition: dict[str, Any],
+    type_: str,
+    collaborators: list[dict[str, Any]],
+) -> dict[str, Any]:
+    options = definition.get("options") or {}
+    if type_ in ("formula", "lookup", "rollup", "count"):
+        return _computed_options(table, database, definition, type_, collaborators)
+    if type_ == "multiple_collaborators":
+        return {"available_collaborators": collaborators, "notify_user_when_added": True}
+    if type_ in ("created_by", "last_modified_by"):
+        return {"available_collaborators": collaborators}
     if type_ == "text":
         return {"text_default": ""}
     if type_ == "long_text":
@@ -192,15 +331,18 @@ def _type_options(
             ),
             "link_row_multiple_relationships": bool(definition.get("allowMultipleEntries")),
         }
-    if type_ == "formula":
-        return {"formula": options.get("formula", ""), "formula_type": "text", "error": None}
     return {}
 
 
 def field_object(
-    table: TableState, database: DatabaseState, definition: dict[str, Any], order: int
+    table: TableState,
+    database: DatabaseState,
+    definition: dict[str, Any],
+    order: int,
+    collaborators: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """One field as F1 lists it (baserow-api.md §4.1)."""
+    """One field as F1 lists it (baserow-api.md §4.1); ``collaborators`` are the workspace's
+    members as ``{"id", "name"}`` (for ``available_collaborators``)."""
     type_ = baserow_type(definition) or "text"
     return {
         "id": int_id(definition["id"]),
@@ -217,5 +359,5 @@ def field_object(
         "workspace_id": int_id(database.workspace_id),
         "db_index": False,
         "field_constraints": [],
-        **_type_options(table, database, definition, type_),
+        **_type_options(table, database, definition, type_, collaborators or []),
     }

@@ -34,31 +34,31 @@ _EMPTY_OK = (
     _TEXT
     | {"number", "rating", "boolean", "date", "last_modified", "created_on", "link_row", "file"}
     | {"single_select", "multiple_select", "multiple_collaborators", "duration", "formula"}
-    | {"lookup", "rollup"}
+    | {"lookup", "rollup", "count"}
 )
 
 #: filter type -> compatible Baserow field types (§5.4; formula results counted as text).
 COMPATIBLE: dict[str, frozenset[str]] = {
-    "equal": _TEXT | _NUMERIC | {"boolean", "uuid", "formula", "rollup"},
-    "not_equal": _TEXT | _NUMERIC | {"boolean", "uuid", "formula", "rollup"},
+    "equal": _TEXT | _NUMERIC | {"boolean", "uuid", "formula", "rollup", "count"},
+    "not_equal": _TEXT | _NUMERIC | {"boolean", "uuid", "formula", "rollup", "count"},
     "contains": _TEXT
     | _DATES
     | {"number", "autonumber", "single_select", "multiple_select"}
-    | {"formula", "rollup"},
+    | {"formula", "rollup", "count"},
     "contains_not": _TEXT
     | _DATES
     | {"number", "autonumber", "single_select", "multiple_select"}
-    | {"formula", "rollup"},
+    | {"formula", "rollup", "count"},
     "contains_word": frozenset({"text", "long_text", "url", "email", "single_select"})
     | {"multiple_select", "formula"},
     "doesnt_contain_word": frozenset({"text", "long_text", "url", "email", "single_select"})
     | {"multiple_select", "formula"},
     "length_is_lower_than": _TEXT | {"formula"},
-    "higher_than": _NUMERIC | {"formula", "rollup"},
-    "higher_than_or_equal": _NUMERIC | {"formula", "rollup"},
-    "lower_than": _NUMERIC | {"formula", "rollup"},
-    "lower_than_or_equal": _NUMERIC | {"formula", "rollup"},
-    "is_even_and_whole": frozenset({"number", "autonumber", "formula", "rollup"}),
+    "higher_than": _NUMERIC | {"formula", "rollup", "count"},
+    "higher_than_or_equal": _NUMERIC | {"formula", "rollup", "count"},
+    "lower_than": _NUMERIC | {"formula", "rollup", "count"},
+    "lower_than_or_equal": _NUMERIC | {"formula", "rollup", "count"},
+    "is_even_and_whole": frozenset({"number", "autonumber", "formula", "rollup", "count"}),
     "empty": _EMPTY_OK,
     "not_empty": _EMPTY_OK,
     "boolean": frozenset({"boolean", "formula"}),
@@ -202,7 +202,7 @@ def _leaf(field: dict[str, Any], type_: str, ftype: str, value: str) -> Predicat
 
 def _positive(type_: str, ftype: str, value: str, read: Callable[[Row], Any]) -> Predicate | None:
     if type_ == "equal":
-        if ftype in _NUMERIC or ftype in ("number", "rollup"):
+        if ftype in _NUMERIC or ftype in ("number", "rollup", "count"):
             wanted = _decimal(value)
             if wanted is None:
                 return _nothing

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 from ..store.state import RecordState, TableState
 from .context import Call
 from .errors import BaserowError
-from .fields import baserow_type, visible_fields
+from .fields import baserow_type, computed_result, visible_fields
 from .filters import compile_filters, rendered_date
 from .ids import int_id
 from .legacy import legacy_filters
@@ -38,7 +38,7 @@ def _sort_value(value: Any, type_: str) -> Any:
     """A comparable key for one read value (None stays None: nulls sort first ascending)."""
     if value is None or value == [] or (value == "" and type_ not in ("text", "long_text")):
         return None
-    if type_ in ("number", "rating", "duration", "autonumber", "rollup"):
+    if type_ in ("number", "rating", "duration", "autonumber", "rollup", "count"):
         try:
             return Decimal(str(value))
         except ArithmeticError:
@@ -270,6 +270,10 @@ def _select(
     # ties keep Baserow's final order: ``order``, then ``id`` (both the creation order here).
     for definition, descending in reversed(ordering):
         type_ = baserow_type(definition) or ""
+        database = reader.store.databases.get(table.database_id)
+        if type_ == "formula" and database is not None:
+            result = computed_result(table, database, definition).type
+            type_ = result if result in ("number", "boolean") else type_  # "10" after "9"
 
         def key(
             rec: RecordState, definition: dict[str, Any] = definition, type_: str = type_

@@ -15,7 +15,14 @@ from typing import Any
 from ..store.catalog import Catalog
 from ..store.reader import Reader
 from ..store.state import RecordState, TableState
-from .fields import baserow_type, decimal_places, option_id, visible_fields
+from .fields import (
+    baserow_type,
+    computed_result,
+    decimal_places,
+    lookup_item_result,
+    option_id,
+    visible_fields,
+)
 from .ids import int_id
 
 __all__ = ["RowReader", "order_of"]
@@ -36,7 +43,11 @@ def _decimal_text(value: Any, places: int) -> str | None:
     except InvalidOperation:
         return None
     quantum = Decimal(1).scaleb(-places)
-    return str(number.quantize(quantum))
+    quantized = number.quantize(quantum)
+    if not quantized:
+        quantized = quantized.copy_abs()  # no "-0.00"
+    # Fixed point: str() would write a zero with many places as "0E-10".
+    return format(quantized, "f")
 
 
 def _instant(text: Any) -> str | None:
@@ -109,6 +120,8 @@ class RowReader:
             return [u for u in (self._user(i) for i in ids) if u is not None]
         if type_ == "lookup":
             return self._lookup(table, rec, definition)
+        if type_ in ("formula", "rollup", "count"):
+            return self._computed(table, rec, definition)
         value = self.reader.value(table, rec, definition)
         if type_ in ("text", "long_text"):
             return value
@@ -134,9 +147,33 @@ class RowReader:
             return [_option(v) for v in value] if isinstance(value, list) else []
         if type_ == "file":
             return [_file(item) for item in value] if isinstance(value, list) else []
-        return _computed(value)
+        return value
+
+    def _database(self, table: TableState) -> Any:
+        return self.store.databases.get(table.database_id)
+
+    def _computed(self, table: TableState, rec: RecordState, definition: dict[str, Any]) -> Any:
+        """A formula, rollup or count value, read as its Baserow result type reads (None for
+        one the face cannot type: ``invalid``, as Baserow reads a formula in error)."""
+        database = self._database(table)
+        if database is None:
+            return None
+        result = computed_result(table, database, definition)
+        value = self.reader.value(table, rec, definition)
+        if result.type == "number":
+            if isinstance(value, str):
+                return None
+            return _decimal_text(value, result.places or 0)
+        if result.type == "boolean":
+            return bool(value) if value is not None or not result.nullable else None
+        if result.type == "text":
+            return value if isinstance(value, str) or value is None else None
+        return None
 
     def _lookup(self, table: TableState, rec: RecordState, definition: dict[str, Any]) -> Any:
+        database = self._database(table)
+        if database is None or lookup_item_result(table, database, definition).type == "invalid":
+            return []
         options = definition.get("options") or {}
         link = table.fields.get(options.get("linkedRecordFieldId", ""))
         if link is None:
@@ -172,14 +209,3 @@ def _file(item: dict[str, Any]) -> dict[str, Any]:
         "image_height": None,
         "uploaded_at": None,
     }
-
-
-def _computed(value: Any) -> Any:
-    """A formula or rollup result: numbers as decimal strings, like Baserow's number type."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, float):
-        return str(Decimal(repr(value)))
-    return value

@@ -10,14 +10,19 @@ from typing import Any
 
 from .context import Call
 from .fields import field_object, visible_fields
+from .ids import int_id
 
 __all__ = ["all_tables", "check_token", "list_fields"]
 
 
 def list_fields(call: Call, table_id: int) -> list[dict[str, Any]]:
     db, table = call.table(table_id)
+    workspace = call.store.workspaces.get(db.workspace_id)
+    members = [call.store.users.get(i) for i in (workspace.member_ids if workspace else [])]
+    users = sorted((u for u in members if u is not None), key=lambda u: int_id(u.id))
+    collaborators = [{"id": int_id(u.id), "name": u.full_name} for u in users]
     return [
-        field_object(table, db, definition, order)
+        field_object(table, db, definition, order, collaborators)
         for order, definition in enumerate(visible_fields(table))
     ]
 

@@ -274,9 +274,10 @@ class TypedReads(Protocol):
 
     def typed_query(
         self, query: CompiledQuery, fields: Sequence[FieldDefinition]
-    ) -> tuple[CompiledQuery, Mapping[str, str]]:
+    ) -> tuple[CompiledQuery, Mapping[str, str]] | None:
         """``query`` answering typed records holding ``fields`` (others are left out), and
-        field id -> the attribute of a record's ``fields`` that holds its value."""
+        field id -> the attribute of a record's ``fields`` that holds its value; None when
+        these fields cannot be typed (then the plain query is used)."""
         ...
 
 

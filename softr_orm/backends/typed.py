@@ -23,17 +23,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import msgspec
 
 __all__ = [
     "WireFields",
+    "WireOption",
     "WireRecord",
+    "WireRow",
     "as_plain_fields",
     "as_plain_record",
     "fields_struct",
     "is_typed",
+    "plain_value",
 ]
 
 
@@ -47,6 +50,8 @@ class WireFields(msgspec.Struct, gc=False):
 
     #: field id -> the attribute holding its value (set on each generated subclass).
     __attrs__: ClassVar[Mapping[str, str]] = {}
+    #: Attributes a base class adds to each generated subclass: (name, key decoded from).
+    __extra__: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def get(self, key: str, default: Any = None) -> Any:
         attr = self.__attrs__.get(key)
@@ -85,7 +90,7 @@ class WireFields(msgspec.Struct, gc=False):
         return len(self.keys())
 
     def copy(self) -> dict[str, Any]:
-        return dict(self.items())
+        return {key: plain_value(value) for key, value in self.items()}
 
 
 class WireRecord(msgspec.Struct, gc=False):
@@ -121,21 +126,77 @@ class WireRecord(msgspec.Struct, gc=False):
         return len(self.keys())
 
 
+class WireRow(WireFields):
+    """Base of the per-table structs of a record whose field values sit beside its id (as in a
+    Baserow row): it is its own ``fields``, and its ``id`` is the decoded ``rid`` as a str."""
+
+    __extra__: ClassVar[tuple[tuple[str, str], ...]] = (("rid", "id"),)
+
+    if TYPE_CHECKING:
+        rid: Any  # declared on each generated subclass (msgspec renames only its own fields)
+
+    @property
+    def id(self) -> str:
+        return str(self.rid)
+
+    @property
+    def fields(self) -> WireRow:
+        return self
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key == "id":
+            return self.id
+        if key == "fields":
+            return self
+        return super().get(key, default)
+
+
+class WireOption(msgspec.Struct, gc=False):
+    """A choice of a select field (``{"id", "label"}``); backends rename their own keys onto
+    these (Baserow's ``value`` is the label)."""
+
+    id: Any = None
+    label: Any = None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = getattr(self, key, None) if key in ("id", "label") else None
+        return default if value is None else value
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def keys(self) -> list[str]:
+        return [k for k in ("id", "label") if getattr(self, k) is not None]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+
 Mapping.register(WireFields)
 Mapping.register(WireRecord)
+Mapping.register(WireOption)
 
-_structs: dict[tuple[tuple[str, Any], ...], type[WireFields]] = {}
+_structs: dict[tuple[Any, ...], type[WireFields]] = {}
 _structs_lock = threading.Lock()
 
 
-def fields_struct(fields: Sequence[tuple[str, Any]]) -> type[WireFields]:
+def fields_struct(
+    fields: Sequence[tuple[str, Any]], base: type[WireFields] = WireFields
+) -> type[WireFields]:
     """The struct type for a record's ``fields`` holding ``fields`` ((field id, wire type)
     pairs; ``Any`` for a value decoded as plain JSON). Every field is optional (an empty field
     is absent from the answer, or null); keys not listed are skipped by the decoder.
 
-    The same list gives the same type (kept for the process: one per table shape).
+    The same list gives the same type (kept for the process: one per table shape). ``base``:
+    :class:`WireRow` for records whose values sit beside their id.
     """
-    key = tuple(fields)
+    key = (base, *fields)
     with _structs_lock:
         found = _structs.get(key)
         if found is not None:
@@ -145,12 +206,13 @@ def fields_struct(fields: Sequence[tuple[str, Any]]) -> type[WireFields]:
             "type[WireFields]",
             msgspec.defstruct(
                 "WireFieldsOfTable",
-                [
+                [(name, Any, None) for name, _ in base.__extra__]
+                + [
                     (attrs[field_id], kind if kind is Any else kind | None, None)
                     for field_id, kind in fields
                 ],
-                bases=(WireFields,),
-                rename={attr: field_id for field_id, attr in attrs.items()},
+                bases=(base,),
+                rename={attr: field_id for field_id, attr in attrs.items()} | dict(base.__extra__),
                 gc=False,
                 module=__name__,
             ),
@@ -165,14 +227,25 @@ def is_typed(value: Any) -> bool:
     return isinstance(value, (WireFields, WireRecord))
 
 
+def plain_value(value: Any) -> Any:
+    """A decoded value with its option structs as plain ``{"id", "label"}`` dicts."""
+    if isinstance(value, WireOption):
+        return {"id": value.id, "label": value.label}
+    if type(value) is list:
+        return [plain_value(item) for item in value]
+    return value
+
+
 def as_plain_fields(fields: Any) -> Any:
     """``fields`` as a plain dict when it is a :class:`WireFields` (else unchanged)."""
     return fields.copy() if isinstance(fields, WireFields) else fields
 
 
 def as_plain_record(record: Any) -> Any:
-    """``record`` as a plain dict when it is a :class:`WireRecord` (else unchanged); its
-    ``fields`` become a plain dict too."""
+    """``record`` as a plain dict when it is a :class:`WireRecord` or :class:`WireRow` (else
+    unchanged); its ``fields`` become a plain dict too."""
+    if isinstance(record, WireRow):
+        return {"id": record.id, "fields": record.copy()}
     if not isinstance(record, WireRecord):
         return record
     plain = {key: getattr(record, key) for key in record}

@@ -102,7 +102,7 @@ class Select(ItemsField[_V]):
     def read_item(self, raw: Any) -> Any:
         if type(raw) is str:
             return raw
-        if type(raw) is dict:
+        if type(raw) is dict or isinstance(raw, Mapping):  # a typed page's option too
             label = raw.get("label")
             if type(label) is str:
                 return label

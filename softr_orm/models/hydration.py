@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from softr_orm.backends.defaults import EPOCH
+from softr_orm.backends.typed import WireOption
 from softr_orm.fields import Checkbox, Currency, Date, Number, Rating, Select
 from softr_orm.fields.computed import Autonumber
 from softr_orm.fields.kinds import InstantField, TextField
@@ -121,6 +122,10 @@ _SELECT_ONE = [
     "        x = {f}(v)",
     "elif c is str or v is None:",
     "    x = v",
+    "elif isinstance(v, _WireOption):",  # a typed page's option: read_item reads its label
+    "    x = v.label",
+    "    if x.__class__ is not str:",
+    "        x = {f}(v)",
     "else:",
     "    x = {f}(v)",
 ]
@@ -128,7 +133,10 @@ _SELECT_MANY = [
     "if v.__class__ is list:",
     "    x = []",
     "    for i in v:",
-    "        l = i.get('label') if i.__class__ is dict else i",
+    "        if i.__class__ is dict:",
+    "            l = i.get('label')",
+    "        else:",
+    "            l = i.label if isinstance(i, _WireOption) else i",
     "        x.append(l if l.__class__ is str else {rd}(i))",
     "else:",
     "    x = {f}(v)",
@@ -188,6 +196,7 @@ def _namespace() -> dict[str, Any]:
     return {
         "Decimal": Decimal,
         "_date": date,
+        "_WireOption": WireOption,
         "_dates": _dates,
         "_dates_get": _dates.get,
         "_instants": _instants,

@@ -166,7 +166,9 @@ class Fetcher(Generic[M]):
         if typed is not None and not self.nothing:
             table_fields = binding.table_fields
             fields = [table_fields[a] for a in binding.ids if a in table_fields]
-            self.scan_query, self.wire = typed.typed_query(query, fields)
+            answer = typed.typed_query(query, fields)
+            if answer is not None:
+                self.scan_query, self.wire = answer
 
     # --- single pages ----------------------------------------------------------------
 

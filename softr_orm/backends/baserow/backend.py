@@ -15,20 +15,21 @@ The ORM's calls in Baserow's terms (baserow-api.md §2-§3):
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from softr_orm.backends.base import CompiledQuery, Ordering, Record, RecordPage
 from softr_orm.backends.baserow import compiler
 from softr_orm.backends.baserow.ordering import compile_order_by
-from softr_orm.backends.baserow.schema import BaserowTable
+from softr_orm.backends.baserow.schema import BaserowField, BaserowTable
+from softr_orm.backends.baserow.typed_pages import BaserowPage, page_decoder
 from softr_orm.backends.baserow.values import Reader, Writer, row_id
 from softr_orm.backends.tree import FALSE, TRUE, Node
 from softr_orm.errors import ConfigurationError, NotFound, QueryError
 
 if TYPE_CHECKING:
-    from softr_orm.backends.base import TableDefinition
+    from softr_orm.backends.base import FieldDefinition, TableDefinition
     from softr_orm.backends.baserow.session import BaserowSession
 
 __all__ = ["BATCH_SIZE", "PAGE_SIZE", "BaserowBackend", "BaserowQuery"]
@@ -48,6 +49,8 @@ class BaserowQuery:
     order_by: str | None = None
     view_id: str | None = None
     nothing: bool = False
+    #: A typed decoder of its pages (see ``BaserowBackend.typed_query``), or None.
+    decode: Callable[[bytes], Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def matches_nothing(self) -> bool:
@@ -332,12 +335,27 @@ class BaserowBackend:
 
     def _page(self, query: BaserowQuery, page: int, size: int) -> tuple[list[Record], int | None]:
         answer = self.session.request(
-            "GET", self._rows(query.table.id), params=query.params(page, size)
+            "GET", self._rows(query.table.id), params=query.params(page, size), decode=query.decode
         )
+        if isinstance(answer, BaserowPage):  # typed rows are records as they are
+            rows: list[Any] = getattr(answer, "results")  # noqa: B009 (each subclass has it)
+            return rows, answer.count if isinstance(answer.count, int) else None
         rows = answer.get("results") or [] if isinstance(answer, Mapping) else []
         total = answer.get("count") if isinstance(answer, Mapping) else None
         reader = self._table(query.table.id)[1]
         return reader.records(rows), total if isinstance(total, int) else None
+
+    def typed_query(
+        self, query: CompiledQuery, fields: Sequence[FieldDefinition]
+    ) -> tuple[BaserowQuery, Mapping[str, str]] | None:
+        """``query`` with its rows decoded into structs for ``fields`` (see
+        :mod:`softr_orm.backends.baserow.typed_pages`), or None when they cannot be typed."""
+        own = [f for f in fields if isinstance(f, BaserowField)]
+        typed = page_decoder(own) if len(own) == len(fields) else None
+        if typed is None:
+            return None
+        decode, attrs = typed
+        return replace(_own(query), decode=decode), attrs
 
     def search(self, query: CompiledQuery, offset: int, limit: int) -> RecordPage:
         query = _own(query)

@@ -178,7 +178,7 @@ class SoftrBackend:
 
     def typed_query(
         self, query: CompiledQuery, fields: Sequence[FieldDefinition]
-    ) -> tuple[SoftrQuery, Mapping[str, str]]:
+    ) -> tuple[SoftrQuery, Mapping[str, str]] | None:
         """``query`` with its pages decoded into structs for ``fields`` (see
         :mod:`softr_orm.backends.softr.typed_pages`)."""
         decode, attrs = page_decoder(fields)

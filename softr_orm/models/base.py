@@ -28,7 +28,12 @@ from softr_orm.fields import Field, LinkedRecord
 from softr_orm.fields.convert import read_datetime
 from softr_orm.models import persistence, serialization
 from softr_orm.models.declaration import ModelBase
-from softr_orm.models.hydration import builder_for, filler_for, mark_valid
+from softr_orm.models.hydration import (
+    builder_for,
+    filler_for,
+    install_from_record,
+    mark_valid,
+)
 from softr_orm.models.manager import Manager, _ManagerDescriptor
 from softr_orm.models.options import (
     ModelOptions,
@@ -146,11 +151,8 @@ class Model(metaclass=ModelBase):
         snapshot lies beside the models (``softr-orm inspect --snapshot``): then the record
         binds to the live table only when it is saved or refreshed.
         """
-        reader = cls._meta.record_reader
-        if reader is not None and session is None:
-            # The last record built without a session: ``reader`` checks itself that its
-            # binding is still the one to use (hydration.mark_valid), else calls _adopt.
-            return reader(record)  # type: ignore[no-any-return]
+        # The first call finds the binding and installs a version of this method made for the
+        # model (softr_orm.models.hydration.install_from_record): later calls are one call.
         return cls._adopt(record, session)
 
     @classmethod
@@ -164,11 +166,11 @@ class Model(metaclass=ModelBase):
         offline = offline_schema(cls)
         if offline is not None:
             return serialization.from_offline_record(cls, record, offline, session)
-        build = builder_for(bind(cls, session), cls, adopt=True)
-        mark_valid(build, epoch, overrides)
+        adopt: Callable[..., M] = builder_for(bind(cls, session), cls, adopt=True)
+        mark_valid(adopt, epoch, overrides)
         if given_session is None:
-            meta.record_reader = build
-        return build(record)
+            install_from_record(cls, adopt, Model.__dict__["from_record"].__func__)
+        return adopt(cls, record)
 
     @classmethod
     def _stub(cls: type[M], record_id: str, session: BackendSession | None) -> M:

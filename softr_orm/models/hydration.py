@@ -47,6 +47,7 @@ __all__ = [
     "filler_for",
     "generate_builder_source",
     "generate_source",
+    "install_from_record",
     "mark_valid",
 ]
 
@@ -266,13 +267,15 @@ def generate_builder_source(
 ) -> tuple[str, dict[str, Any]]:
     """The source of ``build`` for ``binding`` and ``model``, and its globals (tests/debug).
 
-    With ``adopt``, ``build`` takes a record from a caller (``Model.from_record``): it copies
-    the record's fields (the caller may reuse that dict) and its timestamps, and maps fields
-    keyed by name (``?fieldNames=true``) to ids, which it tells by no key being a field id of
-    the model. It first checks that its binding is still the one to use: ``from_record``
-    calls it directly once it was, and :func:`mark_valid` says since when; when anything
-    changed since (the epoch of ``softr_orm.backends.defaults``, or the database overrides in
-    force) it hands the record to ``Model._adopt``, which looks the binding up again.
+    With ``adopt``, the function is ``from_record(cls, record, *, session=None)``, made for
+    one model class: it copies the record's fields (the caller may reuse that dict) and its
+    timestamps, and maps fields keyed by name (``?fieldNames=true``) to ids, which it tells by
+    no key being a field id of the model. ``Model._adopt`` installs it as the model's
+    ``from_record`` (see :func:`install_from_record`), so a repeated call costs one call, not
+    two. It first checks that it may answer: no session given, called on its own model, and
+    its binding still the one to use (:func:`mark_valid` says since when: the epoch of
+    ``softr_orm.backends.defaults`` and the database overrides in force); else it hands the
+    record to ``Model._adopt``, the long way, which looks the binding up again.
 
     With ``wire`` (field id -> attribute), ``build`` takes the typed records of a backend's
     :class:`~softr_orm.backends.base.TypedReads` pages, and reads each value from its
@@ -281,7 +284,7 @@ def generate_builder_source(
     """
     namespace = _namespace()
     namespace.update(_new=object.__new__, _cls=model, _binding=binding)
-    head = ["def build(record):"]
+    head = ["def from_record(cls, record, *, session=None):" if adopt else "def build(record):"]
     if wire is not None:
         namespace["_plain"] = builder_for(binding, model)
         lines = [
@@ -317,13 +320,19 @@ def generate_builder_source(
             _EPOCH=EPOCH,
             _current=current_overrides,
             _valid=[(None, None)],
-            _again=model._adopt,
+            _again=model._adopt.__func__,
         )
         head += [
-            # Still the binding to use? (see Model.from_record, which calls this directly)
+            # This model, the default session, and still the binding to use? Else the long
+            # way (Model._adopt), which also makes and installs the right version of this.
             "    valid = _valid[0]",
-            "    if valid[0] != _EPOCH[0] or valid[1] is not _current():",
-            "        return _again(record, None)",
+            "    if (",
+            "        session is not None",
+            "        or cls is not _cls",
+            "        or valid[0] != _EPOCH[0]",
+            "        or valid[1] is not _current()",
+            "    ):",
+            "        return _again(cls, record, session)",
             "    r = record.get('fields') or {}",
             "    r = r.copy() if r.__class__ is dict else dict(r)",
             # The model's first field settles the usual case in one lookup.
@@ -345,6 +354,31 @@ def generate_builder_source(
         "    return inst",
     ]
     return "\n".join(lines) + "\n", namespace
+
+
+_GENERATED = "__softr_orm_generated__"
+
+
+def install_from_record(model: type[Any], adopt: Callable[..., Any], original: Any) -> bool:
+    """Make ``adopt`` (an adopting function, see :func:`generate_builder_source`) ``model``'s
+    ``from_record``, unless a class between ``model`` and ``Model`` defines its own
+    ``from_record`` (``original`` is ``Model.from_record``'s function): a user's override is
+    never replaced. Returns whether it was installed."""
+    for klass in model.__mro__:
+        own = klass.__dict__.get("from_record")
+        if own is None:
+            continue
+        function = getattr(own, "__func__", None)
+        if function is original:
+            break  # reached Model itself
+        if not getattr(function, _GENERATED, False):
+            return False  # a user's from_record
+    setattr(adopt, _GENERATED, True)
+    adopt.__doc__ = original.__doc__
+    adopt.__qualname__ = f"{model.__qualname__}.from_record"
+    adopt.__wrapped__ = original  # type: ignore[attr-defined]
+    type.__setattr__(model, "from_record", classmethod(adopt))
+    return True
 
 
 def mark_valid(build: Callable[..., Any], epoch: int, overrides: Any) -> None:
@@ -402,6 +436,6 @@ def builder_for(
     build: Builder[M] | None = builders.get(key)
     if build is None:
         source, namespace = generate_builder_source(binding, model, adopt=adopt, wire=wire)
-        build = _compile(source, namespace, model, "build")
+        build = _compile(source, namespace, model, "from_record" if adopt else "build")
         builders[key] = build
     return build

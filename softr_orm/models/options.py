@@ -74,12 +74,6 @@ class ModelOptions:
     offline_schemas: dict[str | None, Any] = dataclasses.field(
         default_factory=dict, repr=False, compare=False
     )
-    #: The ``build`` that ``Model.from_record`` (without a session) last used, so that a
-    #: repeated call skips the schema lookups (it checks itself that nothing changed since:
-    #: see ``softr_orm.models.hydration.generate_builder_source``).
-    record_reader: Any = dataclasses.field(
-        default=None, repr=False, compare=False
-    )
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)

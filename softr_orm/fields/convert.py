@@ -166,15 +166,17 @@ def timedelta_to_seconds(value: timedelta) -> int | Decimal:
 
 
 def number_from_str(text: str) -> int | float | None:
-    """``"42"`` -> 42, ``"4.5"`` -> 4.5; None for anything else."""
+    """``"42"`` -> 42, ``"4.5"`` -> 4.5; None for anything else, ``"NaN"`` included (a NaN
+    equals nothing, not even itself, so a record holding one would always look changed)."""
     try:
         return int(text)
     except ValueError:
         pass
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         return None
+    return None if number != number else number
 
 
 def decimal_from(raw: Any) -> Decimal | None:

@@ -22,7 +22,7 @@ a path, an envelope or an operator of any service. It holds a *connection* (a ba
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict
 
@@ -273,11 +273,16 @@ class TypedReads(Protocol):
     """
 
     def typed_query(
-        self, query: CompiledQuery, fields: Sequence[FieldDefinition]
+        self,
+        query: CompiledQuery,
+        fields: Sequence[FieldDefinition],
+        plain: Collection[str] = (),
     ) -> tuple[CompiledQuery, Mapping[str, str]] | None:
         """``query`` answering typed records holding ``fields`` (others are left out), and
-        field id -> the attribute of a record's ``fields`` that holds its value; None when
-        these fields cannot be typed (then the plain query is used)."""
+        field id -> the attribute of a record's ``fields`` that holds its value. The fields
+        whose ids are in ``plain`` hold their values as plain JSON whatever their type (the
+        caller reads them with another reader than the one of their type). None when these
+        fields cannot be typed (then the plain query is used)."""
         ...
 
 

@@ -109,15 +109,24 @@ class WireRecord(msgspec.Struct, gc=False):
         return default if value is None else value
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self.__struct_fields__:
+        # A key whose value is None is absent, as ``in`` and ``keys()`` say (and as for
+        # :class:`WireFields`).
+        value = self.get(key)
+        if value is None:
             raise KeyError(key)
-        return getattr(self, key)
+        return value
 
     def __contains__(self, key: object) -> bool:
         return key in self.__struct_fields__ and getattr(self, str(key)) is not None
 
     def keys(self) -> list[str]:
         return [k for k in self.__struct_fields__ if getattr(self, k) is not None]
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(k, getattr(self, k)) for k in self.keys()]
+
+    def values(self) -> list[Any]:
+        return [getattr(self, k) for k in self.keys()]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())

@@ -94,11 +94,18 @@ def read_datetime(raw: Any) -> datetime | None:
     """Lenient read of an instant as an aware UTC datetime.
 
     Accepts ISO strings with ``Z`` or an offset (a missing offset means UTC, which is what
-    Softr answers), a bare date (midnight UTC), and epoch milliseconds.
+    Softr answers), a bare date (midnight UTC), and epoch milliseconds. None for anything
+    else, and for an instant whose UTC form lies outside ``datetime``'s range (e.g.
+    ``0001-01-01T00:00:00+01:00``, which is in year 0 in UTC).
     """
     if type(raw) is str:
         parsed = _fromiso(raw) or _fallback(raw)
-        return as_utc(parsed) if parsed is not None else None
+        if parsed is None:
+            return None
+        try:
+            return as_utc(parsed)
+        except OverflowError:
+            return None
     if isinstance(raw, (int, float, Decimal)) and not isinstance(raw, bool):
         try:
             return datetime.fromtimestamp(float(raw) / 1000, UTC)
@@ -159,15 +166,17 @@ def timedelta_to_seconds(value: timedelta) -> int | Decimal:
 
 
 def number_from_str(text: str) -> int | float | None:
-    """``"42"`` -> 42, ``"4.5"`` -> 4.5; None for anything else."""
+    """``"42"`` -> 42, ``"4.5"`` -> 4.5; None for anything else, ``"NaN"`` included (a NaN
+    equals nothing, not even itself, so a record holding one would always look changed)."""
     try:
         return int(text)
     except ValueError:
         pass
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         return None
+    return None if number != number else number
 
 
 def decimal_from(raw: Any) -> Decimal | None:

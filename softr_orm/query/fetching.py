@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from softr_orm.backends.base import typed_reads
 from softr_orm.errors import UnexpectedResponse
-from softr_orm.fields import LinkedRecord
+from softr_orm.fields import FIELD_CLASSES, LinkedRecord
 from softr_orm.query.protocols import meta_of
 from softr_orm.query.related import fetch_by_ids
 
@@ -92,6 +92,21 @@ def _progress_bar(total: int | None, enabled: bool, desc: str) -> Any:
     except ImportError:  # tqdm is an optional extra
         return None
     return tqdm(total=total, desc=desc, unit="rec")
+
+
+def _read_otherwise(model: type[Any], live: Mapping[str, Any]) -> list[str]:
+    """Ids of the live fields that ``model`` reads with another reader than their type's own
+    (a Number over a CURRENCY column, a DateTime or a text over a DATE, a user's
+    ``to_python``): a backend's typed values are chosen for the type's reader, so these
+    must reach the model as plain JSON (``TypedReads.typed_query``'s ``plain``)."""
+    declared: Mapping[str, Any] = meta_of(model).fields
+    out = []
+    for attname, field in live.items():
+        own = FIELD_CLASSES.get(field.type)
+        mine = declared.get(attname)
+        if own is None or mine is None or type(mine).to_python is not own.to_python:
+            out.append(field.id)
+    return out
 
 
 class _Recent:
@@ -166,7 +181,7 @@ class Fetcher(Generic[M]):
         if typed is not None and not self.nothing:
             table_fields = binding.table_fields
             fields = [table_fields[a] for a in binding.ids if a in table_fields]
-            answer = typed.typed_query(query, fields)
+            answer = typed.typed_query(query, fields, _read_otherwise(model, table_fields))
             if answer is not None:
                 self.scan_query, self.wire = answer
 

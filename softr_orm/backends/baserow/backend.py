@@ -15,7 +15,7 @@ The ORM's calls in Baserow's terms (baserow-api.md §2-§3):
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -346,12 +346,16 @@ class BaserowBackend:
         return reader.records(rows), total if isinstance(total, int) else None
 
     def typed_query(
-        self, query: CompiledQuery, fields: Sequence[FieldDefinition]
+        self,
+        query: CompiledQuery,
+        fields: Sequence[FieldDefinition],
+        plain: Collection[str] = (),
     ) -> tuple[BaserowQuery, Mapping[str, str]] | None:
         """``query`` with its rows decoded into structs for ``fields`` (see
-        :mod:`softr_orm.backends.baserow.typed_pages`), or None when they cannot be typed."""
+        :mod:`softr_orm.backends.baserow.typed_pages`; ``plain``: ids of fields to decode as
+        plain JSON), or None when they cannot be typed."""
         own = [f for f in fields if isinstance(f, BaserowField)]
-        typed = page_decoder(own) if len(own) == len(fields) else None
+        typed = page_decoder(own, plain) if len(own) == len(fields) else None
         if typed is None:
             return None
         decode, attrs = typed

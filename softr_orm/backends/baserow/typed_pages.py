@@ -5,10 +5,10 @@ A row decodes into a :class:`~softr_orm.backends.typed.WireRow` (its values besi
 the ``order`` and the other columns the model does not read are skipped). Select options
 decode into :class:`BaserowOption`, whose label is Baserow's ``value`` (their colours are
 skipped), which is what :mod:`softr_orm.backends.baserow.values` rewrites plain rows into.
-Decimal numbers (``number_decimal_places`` above 0, always answered as ``"12.50"``) decode as
-:class:`~decimal.Decimal` and date-only dates as :class:`datetime.date`, both read to the same
-values as the plain path reads their text. Whole numbers stay text (``"42"``), which the
-generated code reads as ``int`` as the field does.
+Date-only dates decode as :class:`datetime.date`, which the date field reads to the same day
+as their text. Numbers stay text (``"42"``, ``"12.50"``): which Python value they become
+(``int``, ``float``, ``Decimal``) is the model's field's choice, and the generated code makes
+it as the field does.
 
 A table whose model reads a link, file, collaborator, lookup or array formula column is not
 typed (:func:`page_decoder` answers None): those values are rewritten by the plain reader in
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -56,8 +56,6 @@ def wire_type(field: BaserowField) -> Any:
         return BaserowOption
     if kind == "multiple_select":
         return list[BaserowOption]
-    if kind == "number" and (field.raw.get("number_decimal_places") or 0) > 0:
-        return Decimal
     if kind == "date" and not field.raw.get("date_include_time"):
         return dt.date
     return Any
@@ -75,11 +73,15 @@ _lock = threading.Lock()
 
 
 def page_decoder(
-    fields: Sequence[BaserowField],
+    fields: Sequence[BaserowField], plain: Collection[str] = ()
 ) -> tuple[Callable[[bytes], Any], dict[str, str]] | None:
     """The typed decoder of row pages holding ``fields`` and field id -> attribute of their
-    rows, or None when one of them cannot be typed."""
-    kinds = [(f.id, wire_type(f)) for f in fields]
+    rows, or None when one of them cannot be typed. The fields whose ids are in ``plain``
+    (read by another reader than their type's own) are decoded as plain JSON."""
+    kinds = []
+    for f in fields:
+        kind = wire_type(f)
+        kinds.append((f.id, Any if kind is not None and f.id in plain else kind))
     if any(kind is None for _, kind in kinds):
         return None
     struct = fields_struct(kinds, WireRow)

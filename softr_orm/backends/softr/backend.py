@@ -13,7 +13,7 @@ is Softr-specific in answering the ORM lives here:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -177,11 +177,15 @@ class SoftrBackend:
         )
 
     def typed_query(
-        self, query: CompiledQuery, fields: Sequence[FieldDefinition]
+        self,
+        query: CompiledQuery,
+        fields: Sequence[FieldDefinition],
+        plain: Collection[str] = (),
     ) -> tuple[SoftrQuery, Mapping[str, str]] | None:
         """``query`` with its pages decoded into structs for ``fields`` (see
-        :mod:`softr_orm.backends.softr.typed_pages`)."""
-        decode, attrs = page_decoder(fields)
+        :mod:`softr_orm.backends.softr.typed_pages`; ``plain``: ids of fields kept as plain
+        JSON)."""
+        decode, attrs = page_decoder(fields, plain)
         return replace(_own(query), decode=decode), attrs
 
     def count(self, query: CompiledQuery) -> int:

@@ -7,13 +7,18 @@ exact digits, as :mod:`softr_orm.http.jsonutil` reads them) and ``DATE`` as
 ``to_python`` reads to the same day. Everything else is decoded as plain JSON (non-integer
 numbers as ``Decimal``, as on the plain path): date-times, for one, because msgspec rounds
 digits past the microsecond where the field's reader cuts them.
+
+A ``Decimal`` is also decoded from a string, which takes ``"NaN"`` and ``"Infinity"`` too; the
+field's reader keeps those strings unchanged, so a page holding a non-finite one in a typed
+field is refused (``msgspec.ValidationError``) and read as plain JSON.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -59,11 +64,13 @@ _lock = threading.Lock()
 
 
 def page_decoder(
-    fields: Sequence[FieldDefinition],
+    fields: Sequence[FieldDefinition], plain: Collection[str] = ()
 ) -> tuple[Callable[[bytes], Any], dict[str, str]]:
     """The typed decoder of pages holding ``fields``, and field id -> attribute of their
-    records' ``fields`` (one per table shape, kept for the process)."""
-    struct = fields_struct([(f.id, wire_type(f)) for f in fields])
+    records' ``fields`` (one per table shape, kept for the process); the fields whose ids
+    are in ``plain`` are decoded as plain JSON whatever their type."""
+    pairs = [(f.id, Any if f.id in plain else wire_type(f)) for f in fields]
+    struct = fields_struct(pairs)
     with _lock:
         decode = _decoders.get(struct)
         if decode is None:
@@ -87,5 +94,31 @@ def page_decoder(
                 module=__name__,
             )
             decode = msgspec.json.Decoder(page, float_hook=Decimal).decode
+            decimals = [struct.__attrs__[key] for key, kind in pairs if kind is Decimal]
+            if decimals:
+                decode = _finite_only(decode, decimals)
             _decoders[struct] = decode
     return decode, dict(struct.__attrs__)
+
+
+#: Any spelling of a non-finite Decimal ("NaN", "sNaN", "Infinity", "-inf") holds one of these.
+_NON_FINITE = re.compile(rb"(?i)nan|inf")
+
+
+def _finite_only(decode: Callable[[Any], Any], attrs: list[str]) -> Callable[[bytes], Any]:
+    """``decode``, refusing a page where one of ``attrs`` holds a non-finite Decimal."""
+
+    def checked(content: bytes | str) -> Any:
+        page = decode(content)
+        text = content.encode() if isinstance(content, str) else content
+        if _NON_FINITE.search(text) is None:
+            return page
+        for record in page.data:
+            values = record.fields
+            for attr in attrs:
+                value = getattr(values, attr)
+                if value is not None and not value.is_finite():
+                    raise msgspec.ValidationError(f"a non-finite decimal: {value}")
+        return page
+
+    return checked

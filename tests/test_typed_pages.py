@@ -773,6 +773,60 @@ def test_from_record_keeps_its_own_copies(
         assert item._raw == {text_id: "hello"}
 
 
+@pytest.mark.integration
+def test_from_record_installs_a_version_made_for_the_model(
+    notes: tuple[type[Model], str, str, Session, Session],
+) -> None:
+    """The first call installs a from_record made for the model; a reference taken before
+    still answers the same; a subclass gets its own; the doc stays Model.from_record's."""
+    Note, _, _, one, two = notes
+    softr_orm.configure(one)
+    early = Note.from_record  # taken before the first call: the generic method
+    record = {"id": "r1", "fields": {"Text": "hello"}}
+    assert "from_record" not in Note.__dict__
+    first = Note.from_record(record)
+    assert "from_record" in Note.__dict__
+    assert Note.from_record.__doc__ == Model.from_record.__doc__
+    again, through_early = Note.from_record(record), early(record)
+    for item in (first, again, through_early):
+        assert type(item) is Note and item.text == "hello"
+        assert item._binding is bind(Note, one)
+
+    class Pinned(Note):  # a subclass: its own version, never its parent's
+        pass
+
+    child = Pinned.from_record(record)
+    assert type(child) is Pinned and child.text == "hello"
+    assert type(Note.from_record(record)) is Note
+    # An explicit session is answered through its own binding, and not remembered.
+    assert Note.from_record(record, session=two)._binding is bind(Note, two)
+    assert Note.from_record(record)._binding is bind(Note, one)
+
+
+@pytest.mark.integration
+def test_a_models_own_from_record_is_never_replaced(
+    notes: tuple[type[Model], str, str, Session, Session],
+) -> None:
+    Note, _, _, one, _ = notes
+    softr_orm.configure(one)
+    calls: list[str] = []
+
+    class Shouted(Note):
+        @classmethod
+        def from_record(cls, record: Any, *, session: Any = None) -> Any:
+            calls.append(record["id"])
+            item = super().from_record(record, session=session)
+            item.text = item.text.upper()
+            return item
+
+    own = Shouted.__dict__["from_record"]
+    for n in range(3):
+        item = Shouted.from_record({"id": f"r{n}", "fields": {"Text": "hi"}})
+        assert type(item) is Shouted and item.text == "HI"
+    assert Shouted.__dict__["from_record"] is own
+    assert calls == ["r0", "r1", "r2"]
+
+
 # --- 8. read_datetime never raises --------------------------------------------------------------
 
 

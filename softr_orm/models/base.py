@@ -153,6 +153,10 @@ class Model(metaclass=ModelBase):
         """
         # The first call finds the binding and installs a version of this method made for the
         # model (softr_orm.models.hydration.install_from_record): later calls are one call.
+        # This one still answers for whoever took it before (``f = Model.from_record``).
+        made = cls._meta.made_from_record
+        if made is not None:
+            return made(cls, record, session=session)  # type: ignore[no-any-return]
         return cls._adopt(record, session)
 
     @classmethod
@@ -169,6 +173,7 @@ class Model(metaclass=ModelBase):
         adopt: Callable[..., M] = builder_for(bind(cls, session), cls, adopt=True)
         mark_valid(adopt, epoch, overrides)
         if given_session is None:
+            meta.made_from_record = adopt
             install_from_record(cls, adopt, Model.__dict__["from_record"].__func__)
         return adopt(cls, record)
 

@@ -48,6 +48,7 @@ __all__ = [
     "generate_builder_source",
     "generate_source",
     "install_from_record",
+    "is_generated",
     "mark_valid",
 ]
 
@@ -371,7 +372,7 @@ def install_from_record(model: type[Any], adopt: Callable[..., Any], original: A
         function = getattr(own, "__func__", None)
         if function is original:
             break  # reached Model itself
-        if not getattr(function, _GENERATED, False):
+        if not is_generated(function):
             return False  # a user's from_record
     setattr(adopt, _GENERATED, True)
     adopt.__doc__ = original.__doc__
@@ -379,6 +380,11 @@ def install_from_record(model: type[Any], adopt: Callable[..., Any], original: A
     adopt.__wrapped__ = original  # type: ignore[attr-defined]
     type.__setattr__(model, "from_record", classmethod(adopt))
     return True
+
+
+def is_generated(function: Any) -> bool:
+    """Whether ``function`` is a ``from_record`` made by :func:`install_from_record`."""
+    return bool(getattr(function, _GENERATED, False))
 
 
 def mark_valid(build: Callable[..., Any], epoch: int, overrides: Any) -> None:

@@ -75,6 +75,11 @@ class ModelOptions:
         default_factory=dict, repr=False, compare=False
     )
 
+    #: The ``from_record`` made for the model (``softr_orm.models.hydration``), which the
+    #: generic one hands a record to (for code that took ``Model.from_record`` before it
+    #: was installed, and for models that override ``from_record``).
+    made_from_record: Any = dataclasses.field(default=None, repr=False, compare=False)
+
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
         if name in _BINDING_OPTIONS:

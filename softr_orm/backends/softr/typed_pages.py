@@ -16,7 +16,6 @@ field is refused (``msgspec.ValidationError``) and read as plain JSON.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
@@ -101,18 +100,15 @@ def page_decoder(
     return decode, dict(struct.__attrs__)
 
 
-#: Any spelling of a non-finite Decimal ("NaN", "sNaN", "Infinity", "-inf") holds one of these.
-_NON_FINITE = re.compile(rb"(?i)nan|inf")
-
-
 def _finite_only(decode: Callable[[Any], Any], attrs: list[str]) -> Callable[[bytes], Any]:
-    """``decode``, refusing a page where one of ``attrs`` holds a non-finite Decimal."""
+    """``decode``, refusing a page where one of ``attrs`` holds a non-finite Decimal.
+
+    The values are checked one by one (a few tens of nanoseconds a record): searching the
+    body for the spellings first cost more than that, case-insensitively, on a whole page.
+    """
 
     def checked(content: bytes | str) -> Any:
         page = decode(content)
-        text = content.encode() if isinstance(content, str) else content
-        if _NON_FINITE.search(text) is None:
-            return page
         for record in page.data:
             values = record.fields
             for attr in attrs:

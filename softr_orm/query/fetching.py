@@ -9,6 +9,10 @@ once (:data:`SPECULATIVE_PAGES`), the same requests the scan would send after th
 holds only the pages in flight and the ids of the last few pages (to drop a record seen twice,
 when an insert shifted the pages), so its memory does not grow with the table.
 
+A scan asks for typed pages where the backend offers them (``backends.base.TypedReads``):
+records decoded into structs made for the model's fields, which the binding's generated code
+builds into instances (``Model._builder``); single pages (writes, bulk) stay plain dicts.
+
 Scans are sorted (by creation time unless the query says otherwise) so that pages are stable.
 Offset paging still shifts when records are deleted during a scan: a record moves to a lower
 offset, past a page boundary already read, and would be skipped. Every page reports the total

@@ -125,6 +125,7 @@ def sign_in(store: Store, body: Any) -> dict[str, Any]:
         "token": access,
         "access_token": access,
         "refresh_token": _token(store, user, "refresh", REFRESH_LIFETIME_SECONDS),
+        "user_session": _b64(_key(store, "session:" + access)[:24]),  # opaque, never read
         "user": _user_object(user),
         "permissions": [],
         "user_notifications": {"unread_count": 0},

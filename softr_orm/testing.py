@@ -196,7 +196,8 @@ def softr_baserow_session(
     softr_emulator: Emulator, request: pytest.FixtureRequest
 ) -> Iterator[Any]:
     """A Baserow session on the emulator's Baserow face (the default session unless the test
-    uses ``softr_session`` too)."""
+    uses ``softr_session`` too), signed in as the face's user for the schema calls
+    (``create_table_for``, ``inspect_database``, ``check_models``)."""
     import importlib
 
     from softr_orm.backends.defaults import configure
@@ -206,7 +207,10 @@ def softr_baserow_session(
     except ImportError:
         pytest.skip("this softr-orm has no Baserow backend (softr_orm.backends.baserow)")
     session = backend.BaserowSession(
-        softr_emulator.baserow_token, base_url=softr_emulator.baserow_url
+        softr_emulator.baserow_token,
+        base_url=softr_emulator.baserow_url,
+        email=softr_emulator.baserow_email,  # signs in for the schema calls' JWT
+        password=softr_emulator.baserow_password,
     )
     as_default = "softr_session" not in request.fixturenames
     previous = _current_default()

@@ -63,3 +63,71 @@ def test_without_the_backend_the_fixture_skips(
     result = pytester.runpytest_inprocess(*QUIET, "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*no Baserow backend*"])
+
+
+@pytest.mark.skipif(not HAS_BASEROW, reason="this softr-orm has no Baserow backend yet")
+def test_baserow_schema_tools_on_the_emulator(pytester: pytest.Pytester) -> None:
+    """create_table_for, inspect and check on a Baserow database through the face, with a
+    session that signs in for a JWT (the fixture's, and one a user builds)."""
+    pytester.makepyfile(
+        test_schema="""
+        from softr_orm import Model, fields
+        from softr_orm.backends.baserow import BaserowSession
+        from softr_orm.schema import check_models, create_table_for, inspect_database
+
+
+        class Existing(Model):
+            title = fields.SingleLineText("Title")
+
+            class Meta:
+                database = 7
+                table = 70
+
+
+        class Task(Model):
+            title = fields.SingleLineText("Title")
+            points = fields.Number("Points")
+            done = fields.Checkbox("Done")
+            due = fields.Date("Due")
+            stage = fields.Select("Stage")
+            owner = fields.LinkedRecord("Owner", to=Existing)
+
+            class Meta:
+                database = 7
+                table = "Tasks"
+
+
+        def test_schema(softr_emulator, softr_baserow_session):
+            softr_emulator.create_tables_for(Existing)  # database 7 and one table
+            session = BaserowSession(
+                softr_emulator.baserow_token,
+                base_url=softr_emulator.baserow_url,
+                email=softr_emulator.baserow_email,
+                password=softr_emulator.baserow_password,
+            )
+            table = create_table_for(Task, session)
+            live = {f.name: f.baserow_type for f in table.fields}
+            assert live == {
+                "Title": "text",
+                "Points": "number",
+                "Done": "boolean",
+                "Due": "date",
+                "Stage": "single_select",
+                "Owner": "link_row",
+            }
+            assert table.fields[0].primary and table.name == "Tasks"
+            assert check_models([Task, Existing], session).ok
+            assert check_models([Task], softr_baserow_session).ok
+            Task.objects.create(title="Ship", points=2, done=True)
+            assert Task.objects.get(title="Ship").points == 2
+            source = inspect_database(session, "7", views=False)
+            assert "class Tasks(Model):" in source or "class Task(" in source
+            assert 'fields.Checkbox("Done", field_id=' in source
+            namespace = {}
+            exec(compile(source, "<inspect>", "exec"), namespace)
+            generated = [namespace[name] for name in namespace["__all__"]]
+            assert check_models(generated, session).ok
+        """
+    )
+    result = pytester.runpytest_inprocess(*QUIET)
+    result.assert_outcomes(passed=1)

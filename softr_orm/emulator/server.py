@@ -21,6 +21,7 @@ from typing import Any
 from softr_orm.constants import MAX_BODY_BYTES
 
 from .baserow import BaserowApp
+from .baserow.auth import sign_in_email, sign_in_password
 from .httpserver import HttpServer
 from .modeltables import create_tables_for
 from .softr import EmulatorApp
@@ -214,6 +215,21 @@ class Emulator:
         """A database token of the Baserow face: the default API key (every store token works
         as a Baserow token reaching the same workspaces)."""
         return self.api_key
+
+    @property
+    def baserow_email(self) -> str:
+        """The email of the Baserow face's user, for ``POST /api/user/token-auth/`` and
+        ``BaserowSession(..., email=emu.baserow_email, password=emu.baserow_password)``: the
+        default token's user (a member of the default workspace), whose JWTs reach the schema
+        endpoints (listing, creating and deleting tables, creating fields)."""
+        with self.store.lock:
+            return sign_in_email(self.store)
+
+    @property
+    def baserow_password(self) -> str:
+        """The password of :attr:`baserow_email` (derived from the store's secret: stable
+        across restarts of a file store)."""
+        return sign_in_password(self.store)
 
     @property
     def api_key(self) -> str:

@@ -38,6 +38,8 @@ class Call:
     request: Request
     token: TokenState
     rows: RowIndex
+    #: signed in with a JWT (the token is then the user's workspaces: :func:`.auth.user_scope`)
+    jwt: bool = False
 
     @property
     def by_name(self) -> bool:
@@ -50,10 +52,17 @@ class Call:
         return Writer(self.store, self.rows)
 
     def table(self, table_id: int) -> tuple[DatabaseState, TableState]:
-        """The table by its integer id; 404, or 401 when the token's workspaces lack it."""
+        """The table by its integer id; 404, or 401 when the token's workspaces lack it (400
+        ``ERROR_USER_NOT_IN_GROUP`` for a JWT's user)."""
         for db in self.store.databases.values():
             for table in db.tables.values():
                 if table.seq == table_id:
+                    if db.workspace_id not in self.token.workspace_ids and self.jwt:
+                        raise BaserowError(
+                            400,
+                            "ERROR_USER_NOT_IN_GROUP",
+                            "The user doesn't belong to the workspace.",
+                        )
                     if db.workspace_id not in self.token.workspace_ids:
                         raise BaserowError(
                             401,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections.abc
 import copy
+import dataclasses
 import pickle
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -28,6 +29,7 @@ from test_hydration import Everything, Shouty, _json_values, generated, generic,
 
 import softr_orm
 from softr_orm import Model, Session, fields
+from softr_orm.backends.base import RecordPage
 from softr_orm.backends.defaults import default_session
 from softr_orm.backends.softr.resources import Table
 from softr_orm.backends.softr.typed_pages import page_decoder, wire_type
@@ -46,7 +48,7 @@ from softr_orm.fields.convert import read_datetime
 from softr_orm.http import jsonutil
 from softr_orm.http.answers import read_answer
 from softr_orm.query.binding import Binding, bind, forget
-from softr_orm.query.fetching import _read_otherwise
+from softr_orm.query.fetching import Fetcher, _read_otherwise
 
 # --- models and bindings with live field types ----------------------------------------------
 
@@ -405,6 +407,51 @@ def test_session_search_falls_back_to_plain_json_for_an_odd_date() -> None:
         assert page.total == 3
     finally:
         session.close()
+
+
+class _RefusingBackend:
+    """A backend whose typed pages always come back plain (their decoding refused)."""
+
+    name = "stub"
+    max_page_size = 2
+    write_concurrency = 1
+
+    def __init__(self) -> None:
+        self.asked: list[Any] = []
+
+    def typed_query(self, query: Any, fields: Any, plain: Any = ()) -> tuple[Any, Any]:
+        return ("typed", query), dict.fromkeys((f.id for f in fields), "f0")
+
+    def search(self, query: Any, offset: int, limit: int) -> RecordPage:
+        self.asked.append(query)
+        count = max(0, min(limit, 6 - offset))
+        records = [{"id": f"r{offset + n}", "fields": {}} for n in range(count)]
+        return RecordPage(records, offset, limit, 6)  # type: ignore[arg-type]
+
+    def explain(self, query: Any, offset: int, limit: int) -> dict[str, Any]:
+        return {"offset": offset, "limit": limit, "query": repr(query)}
+
+
+class _Plain:
+    matches_nothing = False
+
+
+def test_a_scan_whose_typed_pages_do_not_fit_asks_for_plain_ones() -> None:
+    """One refused page is enough: the rest of the scan does not decode every page twice."""
+    backend = _RefusingBackend()
+
+    class StubSession:
+        pass
+
+    stub = StubSession()
+    stub.backend = backend  # type: ignore[attr-defined]
+    binding = dataclasses.replace(EVERYTHING, session=stub)
+    query = _Plain()
+    fetcher = Fetcher(Everything, binding, query)  # type: ignore[arg-type]
+    got = [item.id for batch in fetcher.scan(0, None, 2, speculate=0) for item in batch]
+    assert got == [f"r{n}" for n in range(6)]
+    assert backend.asked[0] == ("typed", query)
+    assert backend.asked[1:] and all(q is query for q in backend.asked[1:])
 
 
 # --- 2. exactness ----------------------------------------------------------------------------

@@ -218,6 +218,10 @@ class Fetcher(Generic[M]):
             return []
         # A typed build takes plain dicts too (a page that did not fit the types).
         wire = None if records[0].__class__ is dict else self.wire
+        if wire is None and self.scan_query is not self.query:
+            # The typed decoding refused this page: the rest of the scan asks for plain pages,
+            # as a table whose values do not fit would otherwise be decoded twice per page.
+            self.scan_query = self.query
         build = self.model._builder(self.binding, wire)
         return [build(record) for record in records]
 

@@ -40,7 +40,42 @@ __all__ = [
 ]
 
 
-class WireFields(msgspec.Struct, gc=False):
+class _ReadOnlyMapping:
+    """The read side of the mapping protocol, from a class's ``get`` and ``keys``: a key
+    whose value is None is absent (``in``, ``[]``, ``keys()`` agree), as an empty field is
+    absent from an answer's JSON."""
+
+    __slots__ = ()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        raise NotImplementedError
+
+    def keys(self) -> list[str]:
+        raise NotImplementedError
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(key, self.get(key)) for key in self.keys()]
+
+    def values(self) -> list[Any]:
+        return [self.get(key) for key in self.keys()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+
+class WireFields(msgspec.Struct, _ReadOnlyMapping, gc=False):
     """Base of the per-table structs of a record's fields: a read-only mapping by field id.
 
     Untracked by the garbage collector (``gc=False``): it holds decoded JSON only (strings,
@@ -60,40 +95,15 @@ class WireFields(msgspec.Struct, gc=False):
         value = getattr(self, attr)
         return default if value is None else value
 
-    def __getitem__(self, key: str) -> Any:
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key) is not None
-
     def keys(self) -> list[str]:
         """The ids of the fields that have a value (an empty field is absent, as in JSON)."""
         return [key for key, attr in self.__attrs__.items() if getattr(self, attr) is not None]
-
-    def items(self) -> list[tuple[str, Any]]:
-        return [
-            (key, getattr(self, attr))
-            for key, attr in self.__attrs__.items()
-            if getattr(self, attr) is not None
-        ]
-
-    def values(self) -> list[Any]:
-        return [value for _, value in self.items()]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
-
-    def __len__(self) -> int:
-        return len(self.keys())
 
     def copy(self) -> dict[str, Any]:
         return {key: plain_value(value) for key, value in self.items()}
 
 
-class WireRecord(msgspec.Struct, gc=False):
+class WireRecord(msgspec.Struct, _ReadOnlyMapping, gc=False):
     """Base of the per-table structs of one record: ``get``/``[]`` by key, as a record dict.
 
     Subclasses add ``fields`` (a :class:`WireFields` subclass); backends add what their
@@ -108,31 +118,8 @@ class WireRecord(msgspec.Struct, gc=False):
         value = getattr(self, key)
         return default if value is None else value
 
-    def __getitem__(self, key: str) -> Any:
-        # A key whose value is None is absent, as ``in`` and ``keys()`` say (and as for
-        # :class:`WireFields`).
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.__struct_fields__ and getattr(self, str(key)) is not None
-
     def keys(self) -> list[str]:
         return [k for k in self.__struct_fields__ if getattr(self, k) is not None]
-
-    def items(self) -> list[tuple[str, Any]]:
-        return [(k, getattr(self, k)) for k in self.keys()]
-
-    def values(self) -> list[Any]:
-        return [getattr(self, k) for k in self.keys()]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
-
-    def __len__(self) -> int:
-        return len(self.keys())
 
 
 class WireRow(WireFields):
@@ -160,7 +147,7 @@ class WireRow(WireFields):
         return super().get(key, default)
 
 
-class WireOption(msgspec.Struct, gc=False):
+class WireOption(msgspec.Struct, _ReadOnlyMapping, gc=False):
     """A choice of a select field (``{"id", "label"}``); backends rename their own keys onto
     these (Baserow's ``value`` is the label)."""
 
@@ -171,20 +158,8 @@ class WireOption(msgspec.Struct, gc=False):
         value = getattr(self, key, None) if key in ("id", "label") else None
         return default if value is None else value
 
-    def __getitem__(self, key: str) -> Any:
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
-
     def keys(self) -> list[str]:
         return [k for k in ("id", "label") if getattr(self, k) is not None]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
-
-    def __len__(self) -> int:
-        return len(self.keys())
 
 
 Mapping.register(WireFields)

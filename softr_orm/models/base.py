@@ -164,12 +164,12 @@ class Model(metaclass=ModelBase):
         """``from_record`` the long way: find the binding (or the offline schema) first."""
         meta = cls._meta
         epoch, overrides = EPOCH[0], current_overrides()  # read before the lookups below
+        offline = offline_schema(cls)
+        if offline is not None:  # no request, and no session needed
+            return serialization.from_offline_record(cls, record, offline, session)
         given_session = session
         if session is None:
             session = meta.session if meta.session is not None else default_session()
-        offline = offline_schema(cls)
-        if offline is not None:
-            return serialization.from_offline_record(cls, record, offline, session)
         adopt: Callable[..., M] = builder_for(bind(cls, session), cls, adopt=True)
         mark_valid(adopt, epoch, overrides)
         if given_session is None:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from softr_orm.backends.typed import as_plain_fields, as_plain_record, is_typed
 from softr_orm.fields import LinkedRecord
 from softr_orm.fields.values import Attachment, SoftrUser
+from softr_orm.models.hydration import Filler, fill_for_ids
 
 if TYPE_CHECKING:
     from softr_orm.backends.base import BackendSession
@@ -181,20 +182,34 @@ def from_offline_record(
 ) -> M:
     """An instance for a raw record whose field ids are known without a request.
 
-    It is left unbound, as an unpickled instance is: its values are read through
-    ``offline.ids``, and it binds to the live table (through ``session``, else its model's)
-    when it is saved or refreshed.
+    It is left unbound, as an unpickled instance is: its plain fields are converted at once
+    by code generated for ``offline.ids`` (as a bound record's are, see
+    :mod:`softr_orm.models.hydration`), linked records are read through them when first
+    read, and it binds to the live table (through ``session``, else its model's) when it is
+    saved or refreshed.
     """
+    known, fill = _offline_readers(cls, offline)
     raw_fields = dict(record.get("fields") or {})
-    known = set(offline.ids.values())
-    if raw_fields and not any(k in known for k in raw_fields):
+    if raw_fields and known.isdisjoint(raw_fields):
         raw_fields = {offline.by_name.get(k, k): v for k, v in raw_fields.items()}
     instance = cls.__new__(cls)
-    instance.__dict__.update(
+    d = instance.__dict__
+    d.update(
         id=record.get("id"),
         _raw=raw_fields,
         _record={**record, "fields": raw_fields},
         _field_ids=offline.ids,
         _session=session,
     )
+    fill(d, raw_fields)
     return instance
+
+
+def _offline_readers(cls: type[Any], offline: OfflineSchema) -> tuple[frozenset[str], Filler]:
+    """The field ids of ``offline`` and the ``fill`` generated for them, made once for each
+    model and kept with its offline schema."""
+    found: tuple[frozenset[str], Filler] | None = offline.extra.get(cls)
+    if found is None:
+        found = (frozenset(offline.ids.values()), fill_for_ids(cls, offline.ids))
+        offline.extra[cls] = found
+    return found

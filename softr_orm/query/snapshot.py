@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,8 @@ class OfflineSchema:
 
     ids: Mapping[str, str]
     by_name: Mapping[str, str]
+    #: What the models layer derives from these ids once (the converters of a model).
+    extra: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def offline_schema(model: type[Any]) -> OfflineSchema | None:

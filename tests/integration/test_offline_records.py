@@ -93,6 +93,20 @@ def test_pinned_ids_need_no_request(closed: tuple[Session, _RefusingAdapter]) ->
     assert adapter.attempts == []
 
 
+def test_pinned_ids_need_no_session_at_all() -> None:
+    """With every field pinned, from_record works before any session is configured (a
+    webhook handler at import time), and converts every plain field at once."""
+    softr_orm.configure(None)
+    payload = {"id": "r1", "fields": {"ctNam": "Jane", "ctBud": "12.50", "ctTag": ["vip"]}}
+    for _ in range(2):  # the first call makes the model's converters, the second reuses them
+        jane = PinnedContact.from_record(payload)
+        assert {"name", "budget", "tags"} <= set(jane.__dict__)  # converted when made
+        assert (jane.name, jane.budget, jane.tags) == ("Jane", Decimal("12.50"), ["vip"])
+        assert jane._binding is None and jane._session is None and not jane.is_dirty
+    payload["fields"]["ctNam"] = "changed"  # the caller's dict, reused: the instance kept its own
+    assert jane.name == "Jane" and not jane.is_dirty
+
+
 def test_a_pinned_record_binds_when_it_is_saved(emu: Emulator, database: str) -> None:
     """Offline reading costs nothing; the first save binds to the live table and PATCHes."""
     table = emu.create_table(database, "Things", [{"name": "Label", "type": "SINGLE_LINE_TEXT"}])

@@ -316,7 +316,8 @@ def generate_builder_source(
         ]
         namespace.update(
             _attnames=binding.attnames,
-            _by_name=_fields_by_id,
+            # Names keyed by id, made once; a name the table does not know is kept as given.
+            _ids_of_names={f.name: f.id for f in binding.table.fields},
             _first=next(iter(binding.attnames), None),
             _EPOCH=EPOCH,
             _current=current_overrides,
@@ -338,7 +339,7 @@ def generate_builder_source(
             "    r = r.copy() if r.__class__ is dict else dict(r)",
             # The model's first field settles the usual case in one lookup.
             "    if r and _first not in r and r.keys().isdisjoint(_attnames):",
-            "        r = _by_name(r, _binding)",
+            "        r = {_ids_of_names.get(k, k): v for k, v in r.items()}",
         ]
     else:
         head.append("    r = record.get('fields') or {}")
@@ -391,12 +392,6 @@ def mark_valid(build: Callable[..., Any], epoch: int, overrides: Any) -> None:
     """Tell an adopting ``build`` that its binding is the one to use at ``epoch`` under
     ``overrides`` (one tuple, replaced whole, so no thread sees half of it)."""
     build.__globals__["_valid"][0] = (epoch, overrides)
-
-
-def _fields_by_id(raw: Mapping[str, Any], binding: Binding) -> dict[str, Any]:
-    """Fields keyed by name, keyed by id (names the table does not know are kept as given)."""
-    by_name = {f.name: f.id for f in binding.table.fields}
-    return {by_name.get(k, k): v for k, v in raw.items()}
 
 
 def compile_filler(binding: Binding) -> Filler:
